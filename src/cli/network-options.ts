@@ -1,0 +1,39 @@
+// Bitcoin Core's way of choosing a chain: --testnet (testnet3), --testnet4, --signet,
+// --regtest, or --chain=NAME; mainnet when none is given. At most one may be used.
+import type { Argv } from 'yargs';
+import { CHAIN_NAMES, networkByName, type NetworkParams } from '../params/networks.js';
+import { UsageError } from '../util/errors.js';
+
+export interface NetworkArgs {
+  chain?: string;
+  testnet?: boolean;
+  testnet4?: boolean;
+  signet?: boolean;
+  regtest?: boolean;
+}
+
+export function withNetworkOptions<T>(y: Argv<T>): Argv<T & NetworkArgs> {
+  return y
+    .option('chain', { type: 'string', describe: `chain name (${CHAIN_NAMES.join(', ')})`, group: 'Network:' })
+    .option('testnet', { type: 'boolean', describe: 'use testnet3 (deprecated by Core; consider --testnet4)', group: 'Network:' })
+    .option('testnet4', { type: 'boolean', describe: 'use testnet4 (BIP94)', group: 'Network:' })
+    .option('signet', { type: 'boolean', describe: 'use the default signet', group: 'Network:' })
+    .option('regtest', { type: 'boolean', describe: 'use regtest', group: 'Network:' }) as Argv<T & NetworkArgs>;
+}
+
+/** The chosen network; throws UsageError when flags conflict or the name is unknown. */
+export function resolveNetwork(args: NetworkArgs, fallback = 'mainnet'): NetworkParams {
+  const chosen: string[] = [];
+  if (args.chain !== undefined) chosen.push(args.chain);
+  if (args.testnet) chosen.push('testnet3');
+  if (args.testnet4) chosen.push('testnet4');
+  if (args.signet) chosen.push('signet');
+  if (args.regtest) chosen.push('regtest');
+  // Core: "Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one."
+  if (chosen.length > 1)
+    throw new UsageError('network_conflict', 'Invalid combination of --regtest, --signet, --testnet, --testnet4 and --chain. Can use at most one.');
+  const name = chosen[0] ?? fallback;
+  const params = networkByName(name);
+  if (!params) throw new UsageError('unknown_chain', `unknown chain "${name}" (expected one of: ${CHAIN_NAMES.join(', ')})`);
+  return params;
+}

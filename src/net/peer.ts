@@ -1,0 +1,168 @@
+// One TCP connection with a frame decoder on it. A Peer knows bytes, caps and timers; the
+// protocol (bitcoin/ or toy/) decides what messages mean and keeps its own state in `state`.
+import type { Socket } from 'node:net';
+import type { PeerAddress } from '../util/address.js';
+import type { Codec, FrameDecoder } from './codec.js';
+import { reason, type DisconnectReason } from './disconnect.js';
+
+export type Direction = 'inbound' | 'outbound';
+
+/** Stop reading from a peer while this much of our output is still queued for it
+ * (back-pressure, like Core's -maxsendbuffer / fPauseRecv): a peer that floods requests but
+ * does not read our replies only slows itself down. */
+export const SEND_BUFFER_PAUSE_BYTES = 1_000_000;
+/** Past this, the peer is not reading at all: drop it. */
+export const SEND_BUFFER_MAX_BYTES = 16_000_000;
+
+export interface PeerStats {
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  invalidFrames: number;
+}
+
+/** What the peer manager hands a Peer so it can report back without a cycle of imports. */
+export interface PeerHost<M> {
+  onPeerMessage(peer: Peer<M, unknown>, message: M): void;
+  onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error): void;
+  onPeerClosed(peer: Peer<M, unknown>, why: DisconnectReason): void;
+  misbehaving(peer: Peer<M, unknown>, code: string, message: string): void;
+}
+
+export class Peer<M, S = unknown> {
+  readonly stats: PeerStats = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, invalidFrames: 0 };
+  /** Set by the protocol once its handshake is complete. */
+  established = false;
+  /** Protocol-owned state, created by Protocol.createState. */
+  state!: S;
+  private closed = false;
+  private closeReason: DisconnectReason | undefined;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly decoder: FrameDecoder<M>;
+  private paused = false;
+
+  constructor(
+    readonly id: number,
+    readonly address: PeerAddress,
+    readonly direction: Direction,
+    readonly connectedAt: number,
+    private readonly socket: Socket,
+    private readonly codec: Codec<M>,
+    private readonly host: PeerHost<M>,
+  ) {
+    this.decoder = codec.createDecoder();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.close(reason('socket', err.code ?? 'socket_error', err.message)),
+    );
+    socket.on('close', () => this.close(reason('socket', 'closed', 'connection closed by peer')));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+  get disconnectReason(): DisconnectReason | undefined {
+    return this.closeReason;
+  }
+  get bufferedBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+  get label(): string {
+    return `${this.direction === 'inbound' ? 'in' : 'out'}#${this.id} ${this.address.host}:${this.address.port}`;
+  }
+
+  send(message: M): void {
+    if (this.closed) return;
+    const bytes = this.codec.encode(message);
+    this.sendRaw(bytes);
+    this.stats.messagesOut++;
+  }
+
+  /** Bytes as they are (tests and hostile-peer simulations use this). */
+  sendRaw(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.stats.bytesOut += bytes.length;
+    this.socket.write(bytes);
+    const queued = this.socket.writableLength;
+    if (queued > SEND_BUFFER_MAX_BYTES) {
+      this.disconnect(reason('protocol', 'send_buffer_full', `peer is not reading (${queued} bytes queued)`));
+    } else if (queued > SEND_BUFFER_PAUSE_BYTES && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** Report a protocol rule breach: the manager bans and disconnects. */
+  misbehaving(code: string, message: string): void {
+    this.host.misbehaving(this as Peer<M, unknown>, code, message);
+  }
+
+  disconnect(why: DisconnectReason): void {
+    if (this.closed) return;
+    this.close(why);
+    this.socket.destroy();
+  }
+
+  /** A named one-shot timer, replaced if set again, cancelled when the peer goes away. */
+  setTimer(name: string, ms: number, fn: () => void): void {
+    this.clearTimer(name);
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(name);
+      if (!this.closed) fn();
+    }, ms);
+    t.unref?.();
+    this.timers.set(name, t);
+  }
+
+  clearTimer(name: string): void {
+    const t = this.timers.get(name);
+    if (t) clearTimeout(t);
+    this.timers.delete(name);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.stats.bytesIn += chunk.length;
+    const frames = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    for (const frame of frames) {
+      if (this.closed) return;
+      switch (frame.kind) {
+        case 'message':
+          this.stats.messagesIn++;
+          this.host.onPeerMessage(this as Peer<M, unknown>, frame.message);
+          break;
+        case 'invalid':
+          this.stats.invalidFrames++;
+          this.host.onPeerInvalidFrame(this as Peer<M, unknown>, frame.error);
+          break;
+        case 'fatal':
+          this.disconnect(reason('protocol', frame.error.code, frame.error.message));
+          return;
+        default: {
+          const never: never = frame;
+          throw new Error(`unhandled frame ${String(never)}`);
+        }
+      }
+    }
+  }
+
+  private onDrain(): void {
+    if (this.paused && !this.closed) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private close(why: DisconnectReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = why;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.host.onPeerClosed(this as Peer<M, unknown>, why);
+  }
+}

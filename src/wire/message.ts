@@ -1,0 +1,116 @@
+// The Bitcoin P2P messages this client speaks, as one union tagged by `command`
+// (house style: a `switch` over it ends in an exhaustiveness check). Hashes are 32-byte
+// Uint8Arrays in wire order; 64-bit fields are bigint.
+
+/** An address as carried in version/addr (BIP155 network id 1 or 2 mapped onto IPv6). */
+export interface NetAddress {
+  readonly services: bigint;
+  /** Text form: "1.2.3.4" for IPv4-mapped addresses, otherwise IPv6 ("::1"). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface TimedNetAddress extends NetAddress {
+  readonly time: number;
+}
+
+/** BIP155 network ids. */
+export const enum Bip155Network {
+  IPv4 = 1,
+  IPv6 = 2,
+  TorV2 = 3,
+  TorV3 = 4,
+  I2P = 5,
+  CJDNS = 6,
+  Yggdrasil = 7,
+}
+
+export interface AddrV2Entry {
+  readonly time: number;
+  readonly services: bigint;
+  readonly networkId: number;
+  /** Raw address bytes (length fixed per network id, BIP155). */
+  readonly addr: Uint8Array;
+  /** Text form when the network is IPv4/IPv6/CJDNS, undefined otherwise. */
+  readonly host?: string;
+  readonly port: number;
+}
+
+export interface InvItem {
+  readonly type: number;
+  readonly hash: Uint8Array;
+}
+
+export interface VersionMessage {
+  readonly command: 'version';
+  readonly version: number;
+  readonly services: bigint;
+  /** Unix seconds (int64 on the wire). */
+  readonly timestamp: bigint;
+  readonly addrRecv: NetAddress;
+  readonly addrFrom: NetAddress;
+  readonly nonce: bigint;
+  readonly userAgent: string;
+  readonly startHeight: number;
+  /** BIP37 relay flag; undefined when the (older) peer omitted it. */
+  readonly relay: boolean | undefined;
+}
+
+export interface VerackMessage { readonly command: 'verack' }
+export interface PingMessage { readonly command: 'ping'; readonly nonce: bigint }
+export interface PongMessage { readonly command: 'pong'; readonly nonce: bigint }
+export interface WtxidRelayMessage { readonly command: 'wtxidrelay' }
+export interface SendAddrV2Message { readonly command: 'sendaddrv2' }
+export interface SendHeadersMessage { readonly command: 'sendheaders' }
+export interface SendCmpctMessage { readonly command: 'sendcmpct'; readonly announce: boolean; readonly version: bigint }
+export interface FeeFilterMessage { readonly command: 'feefilter'; readonly feeRate: bigint }
+export interface GetAddrMessage { readonly command: 'getaddr' }
+export interface AddrMessage { readonly command: 'addr'; readonly addresses: readonly TimedNetAddress[] }
+export interface AddrV2Message { readonly command: 'addrv2'; readonly addresses: readonly AddrV2Entry[] }
+export interface InvMessage { readonly command: 'inv'; readonly items: readonly InvItem[] }
+export interface GetDataMessage { readonly command: 'getdata'; readonly items: readonly InvItem[] }
+export interface NotFoundMessage { readonly command: 'notfound'; readonly items: readonly InvItem[] }
+export interface GetHeadersMessage {
+  readonly command: 'getheaders';
+  readonly version: number;
+  readonly locator: readonly Uint8Array[];
+  readonly hashStop: Uint8Array;
+}
+export interface HeadersMessage {
+  readonly command: 'headers';
+  /** Raw 80-byte headers, wire order (the trailing tx count, always 0, is not kept). */
+  readonly headers: readonly Uint8Array[];
+}
+/** BIP61, deprecated: decoded for logging only, never sent or acted upon. */
+export interface RejectMessage {
+  readonly command: 'reject';
+  readonly message: string;
+  readonly code: number;
+  readonly reason: string;
+  readonly data: Uint8Array;
+}
+/** A command we do not know: logged and skipped, never a crash (rust-bitcoin's Unknown). */
+export interface UnknownMessage { readonly command: 'unknown'; readonly name: string; readonly payload: Uint8Array }
+
+export type Message =
+  | VersionMessage
+  | VerackMessage
+  | PingMessage
+  | PongMessage
+  | WtxidRelayMessage
+  | SendAddrV2Message
+  | SendHeadersMessage
+  | SendCmpctMessage
+  | FeeFilterMessage
+  | GetAddrMessage
+  | AddrMessage
+  | AddrV2Message
+  | InvMessage
+  | GetDataMessage
+  | NotFoundMessage
+  | GetHeadersMessage
+  | HeadersMessage
+  | RejectMessage
+  | UnknownMessage;
+
+export type Command = Message['command'];
