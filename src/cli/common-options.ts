@@ -1,6 +1,8 @@
 // Options shared by most commands: output format and log level.
 import type { Argv } from 'yargs';
-import { LOG_LEVELS } from './logger.js';
+
+/** Defined here, not in logger.ts, so command files do not load winston for `spv --help`. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 export interface CommonArgs {
   json?: boolean;

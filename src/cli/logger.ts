@@ -2,8 +2,9 @@
 // results (and for --json output); --log-level picks the threshold.
 import winston from 'winston';
 import type { Log } from '../util/log.js';
+import { LOG_LEVELS } from './common-options.js';
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export { LOG_LEVELS };
 
 export function createLogger(level: string = 'info', json = false): Log & winston.Logger {
   const format = json

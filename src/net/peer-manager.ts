@@ -296,8 +296,8 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     return peer;
   }
 
-  /** Called by protocols when their handshake completes. */
-  markEstablished(peer: Peer<M, S>): void {
+  /** Called by protocols when their handshake completes (or via peer.markEstablished()). */
+  markEstablished(peer: Peer<M, unknown>): void {
     peer.established = true;
     peer.clearTimer('handshake');
     const pers = this.persistent.get(formatHostPort(peer.address));

@@ -28,6 +28,7 @@ export interface PeerHost<M> {
   onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error): void;
   onPeerClosed(peer: Peer<M, unknown>, why: DisconnectReason): void;
   misbehaving(peer: Peer<M, unknown>, code: string, message: string): void;
+  markEstablished(peer: Peer<M, unknown>): void;
 }
 
 export class Peer<M, S = unknown> {
@@ -70,6 +71,10 @@ export class Peer<M, S = unknown> {
   get bufferedBytes(): number {
     return this.decoder.bufferedBytes;
   }
+  /** Our output still queued for this peer (lets a protocol stream a long reply with back-pressure). */
+  get sendQueueBytes(): number {
+    return this.socket.writableLength;
+  }
   get label(): string {
     return `${this.direction === 'inbound' ? 'in' : 'out'}#${this.id} ${this.address.host}:${this.address.port}`;
   }
@@ -93,6 +98,11 @@ export class Peer<M, S = unknown> {
       this.paused = true;
       this.socket.pause();
     }
+  }
+
+  /** The protocol's handshake is complete: stops the handshake timer, counts for eviction. */
+  markEstablished(): void {
+    this.host.markEstablished(this as Peer<M, unknown>);
   }
 
   /** Report a protocol rule breach: the manager bans and disconnects. */

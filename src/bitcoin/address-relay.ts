@@ -1,0 +1,108 @@
+// Address exchange (protocol.md section 7): ask outbound peers for addresses once, answer a
+// peer's getaddr once per connection from what we know, and learn from addr/addrv2 into a
+// bounded store so a gossip flood cannot grow memory.
+import { isIP } from 'node:net';
+import type { Message, TimedNetAddress } from '../wire/message.js';
+import { MAX_ADDR_TO_SEND } from './constants.js';
+import type { BitcoinPeer, PeerService } from './protocol.js';
+
+/** Cap on addresses kept from gossip (Core's addrman is far larger; we need only a few). */
+export const MAX_KNOWN_ADDRESSES = 2000;
+
+export class KnownAddresses {
+  private readonly map = new Map<string, TimedNetAddress>();
+  constructor(private readonly cap = MAX_KNOWN_ADDRESSES) {}
+
+  add(a: TimedNetAddress): void {
+    const key = `${a.host}|${a.port}`;
+    if (this.map.has(key)) this.map.delete(key);
+    else if (this.map.size >= this.cap) this.map.delete(this.map.keys().next().value as string); // drop the oldest
+    this.map.set(key, a);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  list(max = MAX_ADDR_TO_SEND): TimedNetAddress[] {
+    return [...this.map.values()].slice(-max);
+  }
+}
+
+export interface AddressRelayOptions {
+  known: KnownAddresses;
+  /** Send getaddr to our outbound peers after the handshake (Core does). */
+  requestFromOutbound: boolean;
+  onLearned?: (peer: BitcoinPeer, addresses: TimedNetAddress[]) => void;
+}
+
+export class AddressRelay implements PeerService {
+  private readonly answered = new WeakSet<BitcoinPeer>();
+  constructor(private readonly opts: AddressRelayOptions) {}
+
+  onReady(peer: BitcoinPeer): void {
+    if (this.opts.requestFromOutbound && peer.direction === 'outbound') peer.send({ command: 'getaddr' });
+  }
+
+  onMessage(peer: BitcoinPeer, msg: Message): void {
+    switch (msg.command) {
+      case 'getaddr':
+        // Core answers getaddr only on inbound connections and only once per connection.
+        if (peer.direction !== 'inbound' || this.answered.has(peer)) return;
+        this.answered.add(peer);
+        this.answer(peer);
+        return;
+      case 'addr':
+        this.learn(peer, [...msg.addresses]);
+        return;
+      case 'addrv2':
+        this.learn(
+          peer,
+          msg.addresses.filter((a) => a.host !== undefined && isIP(a.host) !== 0).map((a) => ({ time: a.time, services: a.services, host: a.host as string, port: a.port })),
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  private answer(peer: BitcoinPeer): void {
+    const list = this.opts.known.list(MAX_ADDR_TO_SEND);
+    if (peer.state.sendAddrV2) {
+      peer.send({
+        command: 'addrv2',
+        addresses: list.map((a) => {
+          const v4 = isIP(a.host) === 4;
+          return {
+            time: a.time,
+            services: a.services,
+            networkId: v4 ? 1 : 2,
+            addr: v4 ? Uint8Array.from(a.host.split('.').map(Number)) : ipv6Bytes(a.host),
+            host: a.host,
+            port: a.port,
+          };
+        }),
+      });
+    } else {
+      peer.send({ command: 'addr', addresses: list });
+    }
+  }
+
+  private learn(peer: BitcoinPeer, addresses: TimedNetAddress[]): void {
+    for (const a of addresses) this.opts.known.add(a);
+    this.opts.onLearned?.(peer, addresses);
+  }
+}
+
+/** 16 bytes of an IPv6 address in text form. */
+export function ipv6Bytes(host: string): Uint8Array {
+  const [head, tail] = host.includes('::') ? host.split('::') : [host, undefined];
+  const parse = (s: string | undefined): number[] => (s ? s.split(':').filter((x) => x !== '').map((h) => parseInt(h, 16)) : []);
+  const a = parse(head);
+  const b = parse(tail);
+  const groups = tail === undefined ? a : [...a, ...new Array<number>(8 - a.length - b.length).fill(0), ...b];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[i * 2] = g >> 8;
+    out[i * 2 + 1] = g & 0xff;
+  });
+  return out;
+}

@@ -1,0 +1,104 @@
+// Keeps up to N outbound connections from a list of candidate addresses: dials in parallel,
+// moves on after a refusal or timeout, replaces peers that drop, and gives up (with a record
+// of every attempt) when the candidates run out before any peer answered.
+import { EventEmitter } from 'node:events';
+import { formatHostPort, type PeerAddress } from '../util/address.js';
+import { errorMessage } from '../util/errors.js';
+import type { BitcoinNode } from './node.js';
+import type { BitcoinPeer } from './protocol.js';
+
+export interface DialAttempt {
+  readonly address: string;
+  readonly source: string;
+  /** 'connected' once the handshake completed, otherwise the failure. */
+  readonly outcome: string;
+}
+
+export interface OutboundEvents {
+  /** Every candidate was tried and no peer is connected. */
+  exhausted: [attempts: DialAttempt[]];
+}
+
+export interface Candidate {
+  readonly address: PeerAddress;
+  readonly source: string;
+}
+
+export class OutboundConnector extends EventEmitter<OutboundEvents> {
+  private readonly queue: Candidate[] = [];
+  private readonly tried = new Set<string>();
+  private readonly attempts: DialAttempt[] = [];
+  private dialing = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly node: BitcoinNode,
+    private readonly target: number,
+  ) {
+    super();
+    node.manager.on('disconnected', (peer) => {
+      if (peer.direction === 'outbound') this.fill();
+    });
+  }
+
+  /** Add candidates (deduplicated); new ones are dialed when there is room. */
+  add(candidates: readonly Candidate[]): void {
+    for (const c of candidates) {
+      const key = formatHostPort(c.address);
+      if (this.tried.has(key) || this.queue.some((q) => formatHostPort(q.address) === key)) continue;
+      this.queue.push(c);
+    }
+    this.fill();
+  }
+
+  get outboundPeers(): BitcoinPeer[] {
+    return this.node.manager.peers.filter((p) => p.direction === 'outbound');
+  }
+  get history(): readonly DialAttempt[] {
+    return this.attempts;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private fill(): void {
+    if (this.stopped) return;
+    while (this.outboundPeers.length + this.dialing < this.target && this.queue.length > 0) {
+      this.dial(this.queue.shift() as Candidate);
+    }
+    if (this.dialing === 0 && this.queue.length === 0 && this.outboundPeers.length === 0) this.emit('exhausted', [...this.attempts]);
+  }
+
+  private dial(c: Candidate): void {
+    const key = formatHostPort(c.address);
+    this.tried.add(key);
+    this.dialing++;
+    const done = (outcome: string): void => {
+      this.dialing--;
+      this.attempts.push({ address: key, source: c.source, outcome });
+      this.fill();
+    };
+    this.node.manager.connect(c.address).then(
+      (peer) => {
+        const onReady = (p: BitcoinPeer): void => {
+          if (p !== peer) return;
+          cleanup();
+          done('connected');
+        };
+        const onGone = (p: BitcoinPeer, why: { code: string; message: string }): void => {
+          if (p !== peer) return;
+          cleanup();
+          done(`${why.code}: ${why.message}`);
+        };
+        const cleanup = (): void => {
+          this.node.protocol.off('ready', onReady);
+          this.node.manager.off('disconnected', onGone);
+        };
+        this.node.protocol.on('ready', onReady);
+        this.node.manager.on('disconnected', onGone);
+      },
+      (err: unknown) => done(errorMessage(err)),
+    );
+  }
+}

@@ -1,0 +1,154 @@
+// `spv headers tip` and `spv headers get <height|hash>`: read the datadir's stored header
+// chain (read-only, without the lock, so it works while a sync runs). Chain code is loaded
+// inside the handler so `spv --help` stays fast.
+import type { CommandModule } from 'yargs';
+import type { NetworkParams } from '../../params/networks.js';
+import { UsageError } from '../../util/errors.js';
+import { withCommonOptions, type CommonArgs } from '../common-options.js';
+import { EXIT_OK } from '../exit.js';
+import { resolveNetwork, withNetworkOptions, type NetworkArgs } from '../network-options.js';
+
+export interface HeadersArgs extends NetworkArgs, CommonArgs {
+  datadir?: string;
+  /** 'tip' or 'get'. */
+  action?: string;
+  /** For `get`: a height or a display-order block hash. */
+  id?: string;
+}
+
+export interface HeadersIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const PROCESS_IO: HeadersIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+};
+
+/** One header as `--json` prints it (Core getblockheader-like names). */
+export interface HeaderReport {
+  readonly network: string;
+  readonly datadir: string;
+  readonly height: number;
+  readonly hash: string;
+  readonly confirmations: number;
+  readonly version: number;
+  readonly versionHex: string;
+  readonly merkleroot: string;
+  readonly time: number;
+  readonly mediantime: number;
+  readonly nonce: number;
+  readonly bits: string;
+  readonly chainwork?: string;
+  readonly previousblockhash?: string;
+  readonly nextblockhash?: string;
+  readonly hex: string;
+}
+
+const withDatadir = <T>(y: import('yargs').Argv<T>) =>
+  withCommonOptions(withNetworkOptions(y)).option('datadir', { type: 'string', describe: 'data directory (default ~/.spv/<network>)' });
+
+export const headersCommand: CommandModule<object, HeadersArgs> = {
+  command: 'headers <action>',
+  describe: 'Show stored block headers: `headers tip`, `headers get <height|hash>`',
+  builder: (y) =>
+    y
+      .command('tip', 'the best stored header', withDatadir as never, runFromYargs)
+      .command('get <id>', 'the stored header at a height or with a hash', ((yy: import('yargs').Argv) =>
+        withDatadir(yy).positional('id', { type: 'string', describe: 'height (number) or block hash (64 hex digits, display order)' })) as never, runFromYargs)
+      .demandCommand(1, 'Name an action: tip or get <height|hash>.')
+      .example('$0 headers tip --testnet4', 'height and hash of the best stored testnet4 header')
+      .example('$0 headers get 546 --testnet --json', 'the header at height 546 as JSON') as never,
+  handler: () => {},
+};
+
+async function runFromYargs(args: HeadersArgs & { _: (string | number)[] }): Promise<void> {
+  const action = String(args._[1] ?? args.action ?? '');
+  process.exitCode = await runHeaders({ ...args, action });
+}
+
+/** The command's work, callable from tests. Throws UsageError (exit 2) or StoreError (exit 1). */
+export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO): Promise<number> {
+  const params = resolveNetwork(args);
+  const action = args.action ?? 'tip';
+  if (action !== 'tip' && action !== 'get') throw new UsageError('bad_action', `unknown action "${action}" (expected tip or get)`);
+  let wantHeight: number | undefined;
+  let wantHash: string | undefined;
+  if (action === 'get') {
+    const id = (args.id ?? '').trim();
+    if (/^[0-9a-fA-F]{64}$/.test(id)) wantHash = id.toLowerCase();
+    else if (/^\d{1,10}$/.test(id)) wantHeight = Number(id);
+    else throw new UsageError('bad_header_id', `"${id}" is neither a height nor a 64-hex-digit block hash`);
+  }
+  const [{ StoredHeaders }, { defaultDatadir }, { workFromBits }, { hashFromDisplay }] = await Promise.all([
+    import('../../chain/header-store.js'),
+    import('../../chain/datadir.js'),
+    import('../../chain/pow.js'),
+    import('../../util/bytes.js'),
+  ]);
+  const datadir = args.datadir ?? defaultDatadir(params);
+  const store = StoredHeaders.open(datadir);
+  try {
+    const tip = store.height;
+    if (tip < 0) throw new UsageError('empty_store', `no headers stored in ${datadir}`);
+    let height: number;
+    if (action === 'tip') height = tip;
+    else if (wantHash !== undefined) {
+      height = store.heightOf(hashFromDisplay(wantHash));
+      if (height < 0) throw new UsageError('header_not_found', `no stored header with hash ${wantHash} in ${datadir}`);
+    } else {
+      height = wantHeight!;
+      if (height > tip) throw new UsageError('header_not_found', `no stored header at height ${height} (stored tip is ${tip})`);
+    }
+    const h = store.at(height);
+    const times: number[] = [];
+    for (let k = height; k >= 0 && k > height - 11; k--) times.push(store.at(k).time);
+    times.sort((a, b) => a - b);
+    let chainwork: bigint | undefined;
+    if (action === 'tip') {
+      chainwork = 0n;
+      for (let k = 0; k <= height; k += 1) chainwork += workFromBits(store.at(k).bits);
+    }
+    const report: HeaderReport = {
+      network: params.name,
+      datadir,
+      height,
+      hash: h.hash,
+      confirmations: tip - height + 1,
+      version: h.version,
+      versionHex: (h.version >>> 0).toString(16).padStart(8, '0'),
+      merkleroot: h.merkleRoot,
+      time: h.time,
+      mediantime: times[Math.floor(times.length / 2)],
+      nonce: h.nonce,
+      bits: h.bits.toString(16).padStart(8, '0'),
+      ...(chainwork !== undefined ? { chainwork: chainwork.toString(16).padStart(64, '0') } : {}),
+      ...(height > 0 ? { previousblockhash: h.prevBlock } : {}),
+      ...(height < tip ? { nextblockhash: store.at(height + 1).hash } : {}),
+      hex: Buffer.from(h.raw).toString('hex'),
+    };
+    io.out(args.json ? `${JSON.stringify(report)}\n` : human(report, params));
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+function human(r: HeaderReport, params: NetworkParams): string {
+  const rows: [string, string][] = [
+    ['network', `${params.name} (${r.datadir})`],
+    ['height', `${r.height}${r.confirmations === 1 ? ' (tip)' : ` (${r.confirmations} confirmations)`}`],
+    ['hash', r.hash],
+    ['time', `${new Date(r.time * 1000).toISOString()} (${r.time}; median time past ${r.mediantime})`],
+    ['bits', r.bits],
+    ['version', `0x${r.versionHex}`],
+    ['nonce', String(r.nonce)],
+    ['merkle root', r.merkleroot],
+  ];
+  if (r.chainwork) rows.push(['chain work', r.chainwork.replace(/^0+(?=.)/, '0x')]);
+  if (r.previousblockhash) rows.push(['previous', r.previousblockhash]);
+  if (r.nextblockhash) rows.push(['next', r.nextblockhash]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}

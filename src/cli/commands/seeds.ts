@@ -1,0 +1,226 @@
+// `spv seeds`: the chosen network's DNS seeds (with the names we ask and their filter prefixes)
+// and its fixed seed nodes; with --resolve, what each DNS seed answers now, how long it took
+// and what failed. Discovery code is imported inside the handler so `spv --help` stays fast.
+import type { CommandModule } from 'yargs';
+import type { PeerAddress } from '../../util/address.js';
+import { UsageError } from '../../util/errors.js';
+import type { DnsLookup, SeedResult } from '../../discovery/dns-seeds.js';
+import { DNS_SEED_TIMEOUT_MS } from '../../discovery/dns-seeds.js';
+import { withCommonOptions, type CommonArgs } from '../common-options.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { resolveNetwork, withNetworkOptions, type NetworkArgs } from '../network-options.js';
+import { formatMs, table, toJson } from '../output.js';
+
+export interface SeedsArgs extends NetworkArgs, CommonArgs {
+  resolve?: boolean;
+  'dns-server'?: string;
+  'seeds-file'?: string;
+  /** false with --no-dns. */
+  dns?: boolean;
+  timeout?: number;
+  // PROBE HOOK: the lead adds `probe?: boolean` here and an option in the builder below.
+}
+
+/** Where output goes; tests pass collectors and may replace the DNS lookup. */
+export interface SeedsIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Default: createDnsLookup({ server: --dns-server, timeoutMs: --timeout }). */
+  readonly lookup?: DnsLookup;
+}
+
+const PROCESS_IO: SeedsIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+};
+
+/** One DNS seed's answers as --json prints them. */
+export interface ResolvedSeedReport {
+  readonly seed: string;
+  readonly answeredBy: string | null;
+  readonly count: number;
+  readonly addresses: string[];
+  readonly durationMs: number;
+  readonly error?: { code: string; message: string };
+  readonly queries: { name: string; type: 'A' | 'AAAA'; count: number; dropped: number; durationMs: number; error?: { code: string; message: string } }[];
+}
+
+/** The --json document (and what runSeeds returns). */
+export interface SeedsReport {
+  readonly network: string;
+  readonly defaultPort: number;
+  readonly dnsSeeds: { host: string; names: string[]; filters: readonly string[] | null }[];
+  readonly fixedSeeds: { file: string; replacesShipped: boolean; count: number; addresses: string[] };
+  readonly resolve?: {
+    readonly server: string;
+    readonly timeoutMs: number;
+    readonly skipped?: 'no_dns_flag' | 'no_dns_seeds';
+    readonly seeds: ResolvedSeedReport[];
+    /** Distinct addresses over all seeds. */
+    readonly distinctAddresses: number;
+  };
+}
+
+export const seedsCommand: CommandModule<object, SeedsArgs> = {
+  command: 'seeds',
+  describe: "List the network's DNS seeds and fixed seed nodes; --resolve asks the DNS seeds now",
+  builder: (y) =>
+    withCommonOptions(withNetworkOptions(y))
+      .option('resolve', { type: 'boolean', default: false, describe: 'query each DNS seed (A and AAAA) and show its answers' })
+      .option('dns-server', { type: 'string', describe: 'DNS server for --resolve, IP[:port] (default: the system resolver)' })
+      .option('seeds-file', { type: 'string', describe: 'list this file instead of the shipped seeds/<network>.txt' })
+      .option('dns', { type: 'boolean', default: true, describe: 'use the DNS seeds (--no-dns skips them)' })
+      .option('timeout', { type: 'number', default: DNS_SEED_TIMEOUT_MS, describe: 'per-seed DNS deadline, ms' })
+      // PROBE HOOK: .option('probe', { type: 'boolean', describe: 'handshake with every address' })
+      .example('$0 seeds --testnet4', 'DNS seeds and fixed nodes of testnet4')
+      .example('$0 seeds --testnet4 --resolve --json', "each seed's answers as one JSON document") as never,
+  handler: async (args) => {
+    const { exitCode } = await runSeeds(args);
+    process.exitCode = exitCode;
+  },
+};
+
+/** The command's work, callable from tests. Throws UsageError on bad input (exit 2). */
+export async function runSeeds(args: SeedsArgs, io: SeedsIo = PROCESS_IO): Promise<{ report: SeedsReport; exitCode: number }> {
+  const params = resolveNetwork(args);
+  if (params.deprecation) io.err(`Warning: ${params.deprecation}\n`);
+  const timeoutMs = args.timeout ?? DNS_SEED_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
+
+  const [{ parseDnsServer, createDnsLookup }, dnsSeeds, fixed, { DiscoveryError }, { formatHostPort }] = await Promise.all([
+    import('../../discovery/dns.js'),
+    import('../../discovery/dns-seeds.js'),
+    import('../../discovery/fixed-seeds.js'),
+    import('../../discovery/errors.js'),
+    import('../../util/address.js'),
+  ]);
+  // Checked even without --resolve so a typo is reported, not silently ignored.
+  const server = args['dns-server'] === undefined ? undefined : parseDnsServer(args['dns-server']);
+
+  const userFile = args['seeds-file'];
+  const file = userFile ?? fixed.shippedSeedsPath(params.name);
+  let fixedList: PeerAddress[];
+  try {
+    fixedList = await fixed.readSeedsFile(file, params.defaultPort);
+  } catch (err) {
+    // A user's file is input (exit 2); the shipped one failing is our bug (exit 1).
+    if (userFile !== undefined && err instanceof DiscoveryError) throw new UsageError(err.code, `--seeds-file: ${err.message}`);
+    throw err;
+  }
+
+  let resolve: SeedsReport['resolve'];
+  let exitCode = EXIT_OK;
+  if (args.resolve) {
+    const skipped = args.dns === false ? 'no_dns_flag' : params.dnsSeeds.length === 0 ? 'no_dns_seeds' : undefined;
+    let results: SeedResult[] = [];
+    if (!skipped) {
+      const lookup = io.lookup ?? createDnsLookup({ ...(server ? { server } : {}), timeoutMs });
+      results = await dnsSeeds.queryDnsSeeds(params, { lookup, timeoutMs });
+    }
+    const seeds = results.map((r) => seedReport(r, formatHostPort));
+    const distinctAddresses = new Set(seeds.flatMap((s) => s.addresses)).size;
+    resolve = { server: server ?? 'system', timeoutMs, ...(skipped ? { skipped } : {}), seeds, distinctAddresses };
+    // A diagnostic that found nothing says so to scripts too.
+    if (!skipped && distinctAddresses === 0) exitCode = EXIT_FAILURE;
+  }
+
+  const report: SeedsReport = {
+    network: params.name,
+    defaultPort: params.defaultPort,
+    dnsSeeds: params.dnsSeeds.map((host) => ({
+      host,
+      names: dnsSeeds.seedQueryNames(host, params.dnsSeedFilters[host]),
+      filters: params.dnsSeedFilters[host] ?? null,
+    })),
+    fixedSeeds: { file, replacesShipped: userFile !== undefined, count: fixedList.length, addresses: fixedList.map(formatHostPort) },
+    ...(resolve ? { resolve } : {}),
+  };
+
+  // PROBE HOOK: with --probe, handshake each address of seedsToProbe(report) (e.g. with
+  // bitcoin/probe.js probePeer, a few at a time under a deadline) and add the outcomes to the
+  // report before printing.
+
+  io.out(args.json ? `${toJson(report)}\n` : humanReport(report, args.dns === false));
+  return { report, exitCode };
+}
+
+/** Every address the report lists, DNS answers first, for a later --probe. */
+export function seedsToProbe(report: SeedsReport): string[] {
+  const all = [...(report.resolve?.seeds.flatMap((s) => s.addresses) ?? []), ...report.fixedSeeds.addresses];
+  return [...new Set(all)];
+}
+
+function seedReport(r: SeedResult, format: (a: PeerAddress) => string): ResolvedSeedReport {
+  return {
+    seed: r.seed,
+    answeredBy: r.answeredBy ?? null,
+    count: r.addresses.length,
+    addresses: r.addresses.map(format),
+    durationMs: Math.round(r.durationMs * 10) / 10,
+    ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
+    queries: r.queries.map((q) => ({
+      name: q.name,
+      type: q.family === 4 ? 'A' : 'AAAA',
+      count: q.addresses.length,
+      dropped: q.dropped,
+      durationMs: Math.round(q.durationMs * 10) / 10,
+      ...(q.error ? { error: { code: q.error.code, message: q.error.message } } : {}),
+    })),
+  };
+}
+
+const indent = (text: string): string => text.replace(/^/gm, '  ');
+
+function humanReport(r: SeedsReport, noDns: boolean): string {
+  const lines: string[] = [`${r.network} (default port ${r.defaultPort})`, ''];
+  if (r.dnsSeeds.length === 0) lines.push('DNS seeds: none for this network');
+  else {
+    lines.push(`DNS seeds (${r.dnsSeeds.length})${noDns ? ' — not used: --no-dns' : ''}:`);
+    const asked = (names: readonly string[]): string => (names.length > 1 ? `${names[0]!.split('.')[0]}.<seed>, then bare` : 'bare name');
+    const rows = r.dnsSeeds.map((s) => [s.host, asked(s.names), s.filters ? s.filters.join(' ') : 'not documented']);
+    lines.push(indent(table([['seed', 'asked as', 'filter prefixes (Core)'], ...rows])));
+  }
+  lines.push('');
+  const what = r.fixedSeeds.replacesShipped ? 'Seeds file' : 'Fixed seeds';
+  lines.push(`${what}: ${r.fixedSeeds.count} node${r.fixedSeeds.count === 1 ? '' : 's'} in ${r.fixedSeeds.file}`);
+  if (r.fixedSeeds.count > 0) lines.push(indent(columns(r.fixedSeeds.addresses)));
+
+  const res = r.resolve;
+  if (res) {
+    lines.push('');
+    if (res.skipped) lines.push(`DNS answers: skipped (${res.skipped === 'no_dns_flag' ? '--no-dns' : 'this network has no DNS seeds'})`);
+    else {
+      lines.push(`DNS answers (server ${res.server}, deadline ${res.timeoutMs} ms per seed):`);
+      const rows = res.seeds.map((s) => [
+        s.seed,
+        s.answeredBy ?? '-',
+        String(s.count),
+        formatMs(s.durationMs),
+        s.error ? `${s.error.code}: ${s.error.message}` : s.count > 0 ? 'ok' : 'empty answer',
+      ]);
+      lines.push(indent(table([['seed', 'answered by', 'addresses', 'time', 'result'], ...rows])));
+      for (const s of res.seeds) if (s.count > 0) lines.push('', `  ${s.seed}:`, indent(indent(columns(s.addresses))));
+      lines.push('', `${res.distinctAddresses} distinct address${res.distinctAddresses === 1 ? '' : 'es'} from ${res.seeds.length} seeds`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Addresses in as many columns as fit in about 100 characters, IPv4 before IPv6 (bracketed). */
+function columns(items: readonly string[]): string {
+  const blocks = [items.filter((s) => !s.startsWith('[')), items.filter((s) => s.startsWith('['))];
+  const rows: string[] = [];
+  for (const block of blocks) {
+    if (block.length === 0) continue;
+    const width = Math.max(...block.map((s) => s.length)) + 2;
+    const perRow = Math.max(1, Math.floor(100 / width));
+    for (let i = 0; i < block.length; i += perRow)
+      rows.push(
+        block
+          .slice(i, i + perRow)
+          .map((s, j, row) => (j === row.length - 1 ? s : s.padEnd(width)))
+          .join(''),
+      );
+  }
+  return rows.join('\n');
+}

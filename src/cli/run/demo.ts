@@ -1,0 +1,142 @@
+// Implementation of `spv demo`: starts local regtest peers on 127.0.0.1, writes a seeds
+// file naming them (plus one closed port, to show a failed dial), and runs the client
+// against them, narrating each step. Exits 0 with a summary.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { formatHostPort, type PeerAddress } from '../../util/address.js';
+import { NETWORKS } from '../../params/networks.js';
+import { discoverPeers } from '../../discovery/discover.js';
+import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
+import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
+import { OutboundConnector } from '../../bitcoin/outbound.js';
+import type { BitcoinPeer } from '../../bitcoin/protocol.js';
+import { createLogger } from '../logger.js';
+import { formatMs, printJson, printLine, table } from '../output.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import type { DemoArgs } from '../commands/demo.js';
+
+const DEMO_TIMEOUT_MS = 15_000;
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function runDemo(args: DemoArgs): Promise<number> {
+  const params = NETWORKS.regtest;
+  const json = args.json ?? false;
+  const log = createLogger(args['log-level'] === 'info' ? 'warn' : args['log-level'], json);
+  const say = (step: string, text: string, fields: Record<string, unknown> = {}): void => {
+    if (json) printJson({ step, text, ...fields });
+    else printLine(`${step.padEnd(10)} ${text}`);
+  };
+  const servers: BitcoinNode[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'spv-demo-'));
+  let client: BitcoinNode | undefined;
+  try {
+    // 1. Local peers.
+    const addrs: PeerAddress[] = [];
+    for (let i = 0; i < Math.max(1, args.peers); i++) {
+      const node = createBitcoinNode({ params, log, startHeight: () => 0, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
+      node.protocol.use(new AddressRelay({ known: new KnownAddresses(), requestFromOutbound: false }));
+      addrs.push(await node.manager.listen({ host: '127.0.0.1', port: 0 }));
+      servers.push(node);
+    }
+    say('peers', `started ${servers.length} local ${params.name} peer(s): ${addrs.map(formatHostPort).join(', ')}`);
+
+    // 2. Discovery.
+    const dead = { host: '127.0.0.1', port: await closedPort() };
+    const seedsFile = join(dir, 'seeds.txt');
+    writeFileSync(seedsFile, `# demo seeds: local peers and one closed port\n${[...addrs, dead].map(formatHostPort).join('\n')}\n`);
+    const { candidates, report } = await discoverPeers({ network: params, seedsFile, noDns: params.dnsSeeds.length === 0, log });
+    say('discovery', `${params.name} has no DNS seeds (as in Bitcoin Core); fixed seeds from ${seedsFile}: ${report.fixed.addresses} address(es), ${candidates.length} candidate(s) after dedupe+shuffle`);
+
+    // 3. Handshakes.
+    client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS });
+    const connector = new OutboundConnector(client, candidates.length);
+    const ready: BitcoinPeer[] = [];
+    const allTried = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (connector.history.length >= candidates.length) resolve();
+      };
+      client!.protocol.on('ready', (p) => {
+        ready.push(p);
+        const r = p.state.remote;
+        say('handshake', `${formatHostPort(p.address)}: version ${r?.version}, agent ${r?.userAgent}, services 0x${r?.services.toString(16)}, wtxidrelay ${p.state.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.state.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.state.handshakeMs)}`);
+        setImmediate(check);
+      });
+      client!.manager.on('disconnected', () => setImmediate(check));
+      const poll = setInterval(() => {
+        check();
+      }, 50);
+      poll.unref();
+    });
+    connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: c.source.kind })));
+    await withTimeout(allTried, DEMO_TIMEOUT_MS, 'handshakes');
+    for (const a of connector.history.filter((h) => h.outcome !== 'connected')) say('handshake', `${a.address}: ${a.outcome}`);
+
+    // 4. Ping/pong: the first ping goes out right after each handshake.
+    const pongs = await withTimeout(
+      Promise.all(
+        ready.map(
+          (p) =>
+            new Promise<number>((resolve) => {
+              if (p.state.ping.lastRtt !== undefined) return resolve(p.state.ping.lastRtt);
+              const on = (q: BitcoinPeer, rtt: number): void => {
+                if (q !== p) return;
+                client!.protocol.off('pong', on);
+                resolve(rtt);
+              };
+              client!.protocol.on('pong', on);
+            }),
+        ),
+      ),
+      DEMO_TIMEOUT_MS,
+      'pongs',
+    );
+    ready.forEach((p, i) => say('ping', `${formatHostPort(p.address)}: pong with matching nonce after ${formatMs(pongs[i])}`));
+
+    // Summary.
+    const ok = ready.length === servers.length;
+    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length });
+    else {
+      printLine('');
+      printLine(
+        table([
+          ['peer', 'agent', 'handshake', 'ping'],
+          ...ready.map((p, i) => [formatHostPort(p.address), p.state.remote?.userAgent ?? '?', formatMs(p.state.handshakeMs), formatMs(pongs[i])]),
+        ]),
+      );
+      printLine('');
+      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled`);
+    }
+    return ok ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    await client?.manager.close();
+    for (const s of servers) await s.manager.close();
+    rmSync(dir, { recursive: true, force: true });
+    log.close();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`demo: ${what} did not finish within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

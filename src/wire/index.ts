@@ -1,0 +1,28 @@
+// The wire layer's public surface: message types, codec, envelope helpers, errors, and the
+// per-message files (as namespaces) for callers that need a constant such as MAX_HEADERS_RESULTS.
+export * from './message.js';
+export { WireError, type WireErrorCode } from './errors.js';
+export { ByteReader, MAX_SIZE } from './reader.js';
+export { ByteWriter } from './writer.js';
+export { sha256dFast, messageChecksum } from './checksum.js';
+export {
+  HEADER_SIZE,
+  COMMAND_SIZE,
+  MAX_PROTOCOL_MESSAGE_LENGTH,
+  encodeMessage,
+  encodePayload,
+  decodePayload,
+  commandName,
+  describeMessage,
+  isKnownCommand,
+  maxPayloadFor,
+  parseCommandField,
+} from './envelope.js';
+export { BitcoinFrameDecoder, bitcoinCodec } from './frame-decoder.js';
+export { InvType, MSG_WITNESS_FLAG, MAX_INV_SZ } from './inventory.js';
+export { hostFromIp16, ip16FromHost, formatIpv6, formatIpv4 } from './ip.js';
+export { PROTOCOL_VERSION, MAX_SUBVERSION_LENGTH } from './messages/version.js';
+export { MAX_HEADERS_RESULTS } from './messages/headers.js';
+export { MAX_LOCATOR_SZ } from './messages/getheaders.js';
+export { MAX_ADDR_TO_SEND } from './messages/addr.js';
+export { makeAddrV2Entry, bip155AddressLength, MAX_ADDRV2_SIZE } from './messages/addrv2.js';

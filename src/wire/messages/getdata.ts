@@ -1,0 +1,20 @@
+// `getdata`: asks for the objects named (Core sends at most 1000 per getdata).
+// Payload is the inventory list of inventory.ts (at most MAX_INV_SZ = 50,000 items).
+import type { GetDataMessage } from '../message.js';
+import { MAX_INV_PAYLOAD, readInventory, writeInventory } from '../inventory.js';
+import { ByteReader } from '../reader.js';
+import type { ByteWriter } from '../writer.js';
+
+export const COMMAND = 'getdata';
+export const MAX_PAYLOAD = MAX_INV_PAYLOAD;
+
+export function encode(w: ByteWriter, m: GetDataMessage): void {
+  writeInventory(w, m.items, COMMAND);
+}
+
+export function decode(payload: Uint8Array): GetDataMessage {
+  const r = new ByteReader(payload);
+  const items = readInventory(r, COMMAND);
+  r.end(COMMAND);
+  return { command: COMMAND, items };
+}

@@ -1,0 +1,20 @@
+// `notfound`: answers a getdata for objects the peer does not have.
+// Payload is the inventory list of inventory.ts (at most MAX_INV_SZ = 50,000 items).
+import type { NotFoundMessage } from '../message.js';
+import { MAX_INV_PAYLOAD, readInventory, writeInventory } from '../inventory.js';
+import { ByteReader } from '../reader.js';
+import type { ByteWriter } from '../writer.js';
+
+export const COMMAND = 'notfound';
+export const MAX_PAYLOAD = MAX_INV_PAYLOAD;
+
+export function encode(w: ByteWriter, m: NotFoundMessage): void {
+  writeInventory(w, m.items, COMMAND);
+}
+
+export function decode(payload: Uint8Array): NotFoundMessage {
+  const r = new ByteReader(payload);
+  const items = readInventory(r, COMMAND);
+  r.end(COMMAND);
+  return { command: COMMAND, items };
+}
