@@ -74,7 +74,10 @@ export interface BitcoinProtocolOptions {
   relay?: boolean;
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  /** Wall clock, ms (version timestamp, clock offset). */
   now?: () => number;
+  /** Monotonic clock, ms (handshake and ping round-trip times). */
+  monotonic?: () => number;
   randomNonce?: () => bigint;
 }
 
@@ -102,6 +105,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
   private readonly now: () => number;
+  private readonly monotonic: () => number;
   private readonly randomNonce: () => bigint;
   /** Nonces of versions we sent, to detect connecting to ourselves (Core net.cpp CheckIncomingNonce). */
   private readonly ourNonces = new Set<bigint>();
@@ -118,6 +122,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
     this.pingIntervalMs = opts.pingIntervalMs ?? PING_INTERVAL_MS;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? PING_TIMEOUT_MS;
     this.now = opts.now ?? Date.now;
+    this.monotonic = opts.monotonic ?? (() => performance.now());
     this.randomNonce = opts.randomNonce ?? randomNonce64;
   }
 
@@ -135,7 +140,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
       wtxidRelay: false,
       sendAddrV2: false,
       sendHeaders: false,
-      handshakeStartedAt: this.now(),
+      handshakeStartedAt: this.monotonic(),
       handshakeMs: undefined,
       ping: new PingTracker(this.randomNonce),
       ignoredBeforeHandshake: 0,
@@ -144,7 +149,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
   }
 
   onConnect(peer: BitcoinPeer): void {
-    peer.state.handshakeStartedAt = this.now();
+    peer.state.handshakeStartedAt = this.monotonic();
     // The side that opened the connection speaks first (protocol.md 3.2).
     if (peer.direction === 'outbound') this.sendVersion(peer);
   }
@@ -186,7 +191,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
         return;
       case 'pong': {
         if (!peer.established) return this.ignoreBeforeVerack(peer, msg.command);
-        const rtt = st.ping.pong(msg.nonce, this.now());
+        const rtt = st.ping.pong(msg.nonce, this.monotonic());
         if (rtt !== undefined) {
           peer.clearTimer('pong');
           this.emit('pong', peer, rtt);
@@ -228,7 +233,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
 
   /** Round-trip the next ping now (also used by the demo to show a ping/pong). */
   ping(peer: BitcoinPeer): void {
-    const nonce = peer.state.ping.start(this.now());
+    const nonce = peer.state.ping.start(this.monotonic());
     if (nonce === undefined) return;
     peer.send({ command: 'ping', nonce });
     peer.setTimer('pong', this.pingTimeoutMs, () =>
@@ -299,7 +304,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
   private maybeReady(peer: BitcoinPeer): void {
     const st = peer.state;
     if (peer.established || !st.verackSent || !st.verackReceived) return;
-    st.handshakeMs = this.now() - st.handshakeStartedAt;
+    st.handshakeMs = this.monotonic() - st.handshakeStartedAt;
     peer.markEstablished();
     this.log.debug(`${peer.label}: handshake complete in ${st.handshakeMs} ms (${st.remote?.userAgent})`);
     this.emit('ready', peer);

@@ -8,12 +8,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NetworkParams } from '../params/networks.js';
 import { fromHex, hashToDisplay } from '../util/bytes.js';
 import { silentLog, type Log } from '../util/log.js';
 import { DIGESTS_FILE, HEADERS_FILE } from './datadir.js';
 import { StoreError } from './errors.js';
-import { blockHash, decodeHeader, HEADER_SIZE, MAX_HEADERS_PER_MSG } from './header.js';
+import { MEDIAN_TIME_SPAN, type NetworkParams } from '../params/networks.js';
+import { blockHash, decodeHeader, HEADER_SIZE, headerBits, headerTime, MAX_HEADERS_PER_MSG } from './header.js';
+import { cachedWork } from './pow.js';
 import { HeaderChain, type HeaderChainOptions } from './header-chain.js';
 import { DatadirLock } from './lock.js';
 
@@ -352,6 +353,37 @@ export class StoredHeaders {
       nonce: h.nonce,
       raw,
     };
+  }
+
+  /** Core GetMedianTimePast of the stored header at `height`. */
+  medianTimePast(height: number): number {
+    const times: number[] = [];
+    for (let h = height; h >= 0 && times.length < MEDIAN_TIME_SPAN; h--) times.push(headerTime(this.rawAt(h)));
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  }
+
+  /** Cumulative work of stored heights 0..height (reads the file once, bits only). */
+  chainWork(height = this.height): bigint {
+    let total = 0n;
+    let runBits = -1;
+    let run = 0;
+    const per = 16_384;
+    const buf = new Uint8Array(per * HEADER_SIZE);
+    for (let first = 0; first <= height; first += per) {
+      const n = Math.min(per, height + 1 - first);
+      readExactly(this.fd, buf.subarray(0, n * HEADER_SIZE), first * HEADER_SIZE);
+      for (let i = 0; i < n; i++) {
+        const b = headerBits(buf, i * HEADER_SIZE);
+        if (b === runBits) run++;
+        else {
+          if (run) total += cachedWork(runBits) * BigInt(run);
+          runBits = b;
+          run = 1;
+        }
+      }
+    }
+    return run ? total + cachedWork(runBits) * BigInt(run) : total;
   }
 
   /** Height of the header with this wire-order hash, or -1 (scans the prevBlock fields). */

@@ -3,12 +3,11 @@
 // peer established, ban it, persist a block, report an event). node.ts carries the actions out
 // on net/'s PeerManager; tests drive this class directly with no sockets.
 import { silentLog, type Log } from '../util/log.js';
-import type { ToyBlock } from './block.js';
+import { GENESIS_BLOCK, type ToyBlock } from './block.js';
 import { BoundedSet, OrphanPool, TokenBucket } from './bounded.js';
 import { ToyChain, type AddResult, type Reorg } from './chain.js';
 import type { ToyError } from './errors.js';
 import { TOY_PROTOCOL_VERSION, type ToyMessage, type ToyTip } from './messages.js';
-import { GENESIS_BLOCK } from './block.js';
 
 /** Wait this long for a HELLO before treating a peer as a tutorial node (and asking GET_CHAIN). */
 export const LEGACY_PROBE_MS = 1_500;
@@ -57,6 +56,8 @@ export interface ToyPeerState {
   tip: ToyTip | undefined;
   readonly known: BoundedSet<string>;
   syncing: boolean;
+  /** What the sync in flight asked for: a GET_BLOCKS reply ends with TIP, a GET_CHAIN reply with silence. */
+  syncVia: 'get_blocks' | 'get_chain';
   syncStartTip: string;
   syncAccepted: number;
   wantSync: boolean;
@@ -144,7 +145,7 @@ export class ToyGossip {
     return {
       id, direction, label, kind: 'unknown', heard: false, helloSent: false, tip: undefined,
       known: new BoundedSet(PEER_KNOWN_SET_SIZE),
-      syncing: false, syncStartTip: '', syncAccepted: 0, wantSync: false, serving: false,
+      syncing: false, syncVia: 'get_chain', syncStartTip: '', syncAccepted: 0, wantSync: false, serving: false,
       noise: new TokenBucket(NOISE_BURST, NOISE_PER_SECOND, this.now()),
       score: 0,
     };
@@ -270,7 +271,7 @@ export class ToyGossip {
 
   private onTip(p: ToyPeerState, tip: ToyTip): void {
     p.tip = tip;
-    if (p.syncing && p.kind === 'modern') this.endSync(p); // TIP closes a GET_BLOCKS reply
+    if (p.syncing && p.syncVia === 'get_blocks') this.endSync(p); // TIP closes a GET_BLOCKS reply
     if (this.isBehind(p) || p.wantSync) this.requestSync(p);
   }
 
@@ -396,13 +397,14 @@ export class ToyGossip {
     p.syncStartTip = this.chain.tip.hash;
     p.syncAccepted = 0;
     this.outstandingSyncs++;
-    if (p.kind === 'modern') this.push({ kind: 'send', peer: p.id, message: { command: 'get_blocks', locator: this.chain.locator() } });
+    p.syncVia = p.kind === 'modern' ? 'get_blocks' : 'get_chain';
+    if (p.syncVia === 'get_blocks') this.push({ kind: 'send', peer: p.id, message: { command: 'get_blocks', locator: this.chain.locator() } });
     else this.push({ kind: 'send', peer: p.id, message: { command: 'get_chain' } });
     this.armSyncTimer(p);
   }
 
   private armSyncTimer(p: ToyPeerState): void {
-    this.push({ kind: 'timer', peer: p.id, name: 'sync_idle', ms: p.kind === 'modern' ? SYNC_STALL_MS : this.legacySyncIdleMs });
+    this.push({ kind: 'timer', peer: p.id, name: 'sync_idle', ms: p.syncVia === 'get_blocks' ? SYNC_STALL_MS : this.legacySyncIdleMs });
   }
 
   private endSync(p: ToyPeerState): void {

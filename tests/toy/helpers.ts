@@ -51,7 +51,7 @@ export class LineClient {
 
   static async connect(port: number, localAddress?: string, host = '127.0.0.1'): Promise<LineClient> {
     const c = new LineClient();
-    started.push({ close: async () => c.socket.destroy() });
+    started.push({ close: async () => void c.socket.destroy() });
     await new Promise<void>((resolve, reject) => {
       c.socket.once('error', reject);
       c.socket.connect({ port, host, localAddress }, () => {

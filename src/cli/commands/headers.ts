@@ -50,22 +50,26 @@ const withDatadir = <T>(y: import('yargs').Argv<T>) =>
   withCommonOptions(withNetworkOptions(y)).option('datadir', { type: 'string', describe: 'data directory (default ~/.spv/<network>)' });
 
 export const headersCommand: CommandModule<object, HeadersArgs> = {
-  command: 'headers <action>',
+  command: 'headers',
   describe: 'Show stored block headers: `headers tip`, `headers get <height|hash>`',
   builder: (y) =>
     y
-      .command('tip', 'the best stored header', withDatadir as never, runFromYargs)
-      .command('get <id>', 'the stored header at a height or with a hash', ((yy: import('yargs').Argv) =>
-        withDatadir(yy).positional('id', { type: 'string', describe: 'height (number) or block hash (64 hex digits, display order)' })) as never, runFromYargs)
+      .command('tip', 'the best stored header', withDatadir as never, (a: HeadersArgs) => runFromYargs(a, 'tip'))
+      .command(
+        'get <id>',
+        'the stored header at a height or with a hash',
+        ((yy: import('yargs').Argv) =>
+          withDatadir(yy).positional('id', { type: 'string', describe: 'height (number) or block hash (64 hex digits, display order)' })) as never,
+        (a: HeadersArgs) => runFromYargs(a, 'get'),
+      )
       .demandCommand(1, 'Name an action: tip or get <height|hash>.')
       .example('$0 headers tip --testnet4', 'height and hash of the best stored testnet4 header')
       .example('$0 headers get 546 --testnet --json', 'the header at height 546 as JSON') as never,
   handler: () => {},
 };
 
-async function runFromYargs(args: HeadersArgs & { _: (string | number)[] }): Promise<void> {
-  const action = String(args._[1] ?? args.action ?? '');
-  process.exitCode = await runHeaders({ ...args, action });
+async function runFromYargs(args: HeadersArgs, action: 'tip' | 'get'): Promise<void> {
+  process.exitCode = await runHeaders({ ...args, action, id: args.id === undefined ? undefined : String(args.id) });
 }
 
 /** The command's work, callable from tests. Throws UsageError (exit 2) or StoreError (exit 1). */
@@ -81,10 +85,9 @@ export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO):
     else if (/^\d{1,10}$/.test(id)) wantHeight = Number(id);
     else throw new UsageError('bad_header_id', `"${id}" is neither a height nor a 64-hex-digit block hash`);
   }
-  const [{ StoredHeaders }, { defaultDatadir }, { workFromBits }, { hashFromDisplay }] = await Promise.all([
+  const [{ StoredHeaders }, { defaultDatadir }, { hashFromDisplay }] = await Promise.all([
     import('../../chain/header-store.js'),
     import('../../chain/datadir.js'),
-    import('../../chain/pow.js'),
     import('../../util/bytes.js'),
   ]);
   const datadir = args.datadir ?? defaultDatadir(params);
@@ -102,14 +105,7 @@ export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO):
       if (height > tip) throw new UsageError('header_not_found', `no stored header at height ${height} (stored tip is ${tip})`);
     }
     const h = store.at(height);
-    const times: number[] = [];
-    for (let k = height; k >= 0 && k > height - 11; k--) times.push(store.at(k).time);
-    times.sort((a, b) => a - b);
-    let chainwork: bigint | undefined;
-    if (action === 'tip') {
-      chainwork = 0n;
-      for (let k = 0; k <= height; k += 1) chainwork += workFromBits(store.at(k).bits);
-    }
+    const chainwork = action === 'tip' ? store.chainWork(height) : undefined;
     const report: HeaderReport = {
       network: params.name,
       datadir,
@@ -120,7 +116,7 @@ export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO):
       versionHex: (h.version >>> 0).toString(16).padStart(8, '0'),
       merkleroot: h.merkleRoot,
       time: h.time,
-      mediantime: times[Math.floor(times.length / 2)],
+      mediantime: store.medianTimePast(height),
       nonce: h.nonce,
       bits: h.bits.toString(16).padStart(8, '0'),
       ...(chainwork !== undefined ? { chainwork: chainwork.toString(16).padStart(64, '0') } : {}),
@@ -146,7 +142,7 @@ function human(r: HeaderReport, params: NetworkParams): string {
     ['nonce', String(r.nonce)],
     ['merkle root', r.merkleroot],
   ];
-  if (r.chainwork) rows.push(['chain work', r.chainwork.replace(/^0+(?=.)/, '0x')]);
+  if (r.chainwork) rows.push(['chain work', `0x${BigInt(`0x${r.chainwork}`).toString(16)}`]);
   if (r.previousblockhash) rows.push(['previous', r.previousblockhash]);
   if (r.nextblockhash) rows.push(['next', r.nextblockhash]);
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -2,10 +2,10 @@
 // and its fixed seed nodes; with --resolve, what each DNS seed answers now, how long it took
 // and what failed. Discovery code is imported inside the handler so `spv --help` stays fast.
 import type { CommandModule } from 'yargs';
-import type { PeerAddress } from '../../util/address.js';
+import { formatHostPort, type PeerAddress } from '../../util/address.js';
 import { UsageError } from '../../util/errors.js';
-import type { DnsLookup, SeedResult } from '../../discovery/dns-seeds.js';
-import { DNS_SEED_TIMEOUT_MS } from '../../discovery/dns-seeds.js';
+import { DNS_SEED_TIMEOUT_MS, queryDnsSeeds, seedQueryNames, type DnsLookup, type SeedResult } from '../../discovery/dns-seeds.js';
+import { DiscoveryError } from '../../discovery/errors.js';
 import { withCommonOptions, type CommonArgs } from '../common-options.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { resolveNetwork, withNetworkOptions, type NetworkArgs } from '../network-options.js';
@@ -87,12 +87,10 @@ export async function runSeeds(args: SeedsArgs, io: SeedsIo = PROCESS_IO): Promi
   const timeoutMs = args.timeout ?? DNS_SEED_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
 
-  const [{ parseDnsServer, createDnsLookup }, dnsSeeds, fixed, { DiscoveryError }, { formatHostPort }] = await Promise.all([
+  // node:dns and node:fs users load only when the command runs.
+  const [{ parseDnsServer, createDnsLookup }, fixed] = await Promise.all([
     import('../../discovery/dns.js'),
-    import('../../discovery/dns-seeds.js'),
     import('../../discovery/fixed-seeds.js'),
-    import('../../discovery/errors.js'),
-    import('../../util/address.js'),
   ]);
   // Checked even without --resolve so a typo is reported, not silently ignored.
   const server = args['dns-server'] === undefined ? undefined : parseDnsServer(args['dns-server']);
@@ -115,9 +113,9 @@ export async function runSeeds(args: SeedsArgs, io: SeedsIo = PROCESS_IO): Promi
     let results: SeedResult[] = [];
     if (!skipped) {
       const lookup = io.lookup ?? createDnsLookup({ ...(server ? { server } : {}), timeoutMs });
-      results = await dnsSeeds.queryDnsSeeds(params, { lookup, timeoutMs });
+      results = await queryDnsSeeds(params, { lookup, timeoutMs });
     }
-    const seeds = results.map((r) => seedReport(r, formatHostPort));
+    const seeds = results.map(seedReport);
     const distinctAddresses = new Set(seeds.flatMap((s) => s.addresses)).size;
     resolve = { server: server ?? 'system', timeoutMs, ...(skipped ? { skipped } : {}), seeds, distinctAddresses };
     // A diagnostic that found nothing says so to scripts too.
@@ -129,7 +127,7 @@ export async function runSeeds(args: SeedsArgs, io: SeedsIo = PROCESS_IO): Promi
     defaultPort: params.defaultPort,
     dnsSeeds: params.dnsSeeds.map((host) => ({
       host,
-      names: dnsSeeds.seedQueryNames(host, params.dnsSeedFilters[host]),
+      names: seedQueryNames(host, params.dnsSeedFilters[host]),
       filters: params.dnsSeedFilters[host] ?? null,
     })),
     fixedSeeds: { file, replacesShipped: userFile !== undefined, count: fixedList.length, addresses: fixedList.map(formatHostPort) },
@@ -150,12 +148,12 @@ export function seedsToProbe(report: SeedsReport): string[] {
   return [...new Set(all)];
 }
 
-function seedReport(r: SeedResult, format: (a: PeerAddress) => string): ResolvedSeedReport {
+function seedReport(r: SeedResult): ResolvedSeedReport {
   return {
     seed: r.seed,
     answeredBy: r.answeredBy ?? null,
     count: r.addresses.length,
-    addresses: r.addresses.map(format),
+    addresses: r.addresses.map(formatHostPort),
     durationMs: Math.round(r.durationMs * 10) / 10,
     ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
     queries: r.queries.map((q) => ({

@@ -102,9 +102,19 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     );
     ready.forEach((p, i) => say('ping', `${formatHostPort(p.address)}: pong with matching nonce after ${formatMs(pongs[i])}`));
 
+    await client.manager.close();
+
+    // 5. The toy gossip network, on the same connection layer.
+    const { runToyNetwork } = await import('../../toy/index.js');
+    const toy = await runToyNetwork({ nodes: 5, topology: 'ring', blocks: 3, difficulty: 2, log });
+    for (const b of toy.blocks)
+      say('toy', `block ${b.height} mined at node ${b.miner} reached ${b.reached}/${toy.nodes} nodes in ${formatMs(b.spreadMs)} (${b.messages} messages, ${b.duplicates} duplicates dropped)`);
+    const tip = toy.tips[0];
+    say('toy', `${toy.nodes}-node ${toy.topology}: ${toy.converged ? 'converged' : 'NOT converged'} on height ${tip?.height} ${tip?.hash.slice(0, 16)}...`);
+
     // Summary.
-    const ok = ready.length === servers.length;
-    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length });
+    const ok = ready.length === servers.length && toy.converged;
+    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length, toyConverged: toy.converged });
     else {
       printLine('');
       printLine(
@@ -114,7 +124,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
         ]),
       );
       printLine('');
-      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled`);
+      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled; toy network ${toy.converged ? 'converged' : 'did not converge'}`);
     }
     return ok ? EXIT_OK : EXIT_FAILURE;
   } finally {
