@@ -718,7 +718,7 @@ export class HeaderChain implements AncestorView, HashSource {
     opts: HeaderChainOptions = {},
   ): { chain: HeaderChain; untrusted: Uint8Array } {
     const chain = new HeaderChain(params, { ...opts, expectedHeaders: count });
-    if (count <= 1) return { chain, untrusted: new Uint8Array(0) };
+    if (count < 1) return { chain, untrusted: new Uint8Array(0) };
     const genesis = chain.headerAt(0);
     chain.c8 = [];
     chain.c32 = [];

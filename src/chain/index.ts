@@ -37,3 +37,4 @@ export {
   type NextHeaderOptions,
   type GenerateOptions,
 } from './generate.js';
+export { HeaderHashPool } from './hash-pool.js';

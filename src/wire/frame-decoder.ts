@@ -1,8 +1,10 @@
 // Streaming v1 frame decoder: bytes in any chunking -> Frame<Message>s in order. Checks, in
 // order: magic (wrong -> fatal), payload length > 4,000,000 (fatal, decided from the 24-byte
 // header before any payload is buffered), command characters (invalid -> skip the payload),
-// per-command cap (-> skip), checksum (-> invalid), payload decode (-> invalid).
+// per-command cap (-> skip), checksum (-> invalid), payload decode (-> invalid). Length comes
+// before the command (as in Core's V1Transport), so a garbage command with a 4 GB length is fatal.
 import type { Codec, Frame, FrameDecoder } from '../net/codec.js';
+import { toHex } from '../util/bytes.js';
 import type { Message } from './message.js';
 import { WireError } from './errors.js';
 import { checksumMatches } from './checksum.js';
@@ -102,9 +104,8 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
     this.headerFill = 0;
     for (let i = 0; i < MAGIC_SIZE; i++) {
       if (h[i] !== this.magic[i]) {
-        const got = Buffer.from(h.subarray(0, MAGIC_SIZE)).toString('hex');
-        const want = Buffer.from(this.magic).toString('hex');
-        return this.die(frames, new WireError('bad_magic', `message start ${got}, expected ${want}`));
+        const got = toHex(h.subarray(0, MAGIC_SIZE));
+        return this.die(frames, new WireError('bad_magic', `message start ${got}, expected ${toHex(this.magic)}`));
       }
     }
     // uint32 LE at offset 16, read byte-wise (>>> 0 keeps it unsigned)
@@ -142,7 +143,7 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
     this.payload = new Uint8Array(0);
     this.state = State.Header;
     if (!checksumMatches(payload, this.header, 20)) {
-      const want = Buffer.from(this.header.subarray(20, 24)).toString('hex');
+      const want = toHex(this.header.subarray(20, 24));
       frames.push({ kind: 'invalid', error: new WireError('bad_checksum', `${this.name}: checksum mismatch (header says ${want})`), bytes });
       return;
     }

@@ -27,10 +27,12 @@ export const MSG_WITNESS_FLAG = 1 << 30;
 
 export function readInventory(r: ByteReader, what: string): InvItem[] {
   const n = r.count(MAX_INV_SZ, INV_ITEM_SIZE, `${what}.count`);
+  const typeLabel = `${what}.type`; // built once: this loop runs up to 50,000 times
+  const hashLabel = `${what}.hash`;
   const items = new Array<InvItem>(n);
   for (let i = 0; i < n; i++) {
-    const type = r.u32le(`${what}.type`);
-    items[i] = { type, hash: r.hash32(`${what}.hash`) };
+    const type = r.u32le(typeLabel);
+    items[i] = { type, hash: r.hash32(hashLabel) };
   }
   return items;
 }
@@ -38,5 +40,7 @@ export function readInventory(r: ByteReader, what: string): InvItem[] {
 export function writeInventory(w: ByteWriter, items: readonly InvItem[], what: string): void {
   if (items.length > MAX_INV_SZ) throw new WireError('too_many', `${what}: ${items.length} items, limit ${MAX_INV_SZ}`);
   w.compactSize(items.length);
-  for (const it of items) w.u32le(it.type, `${what}.type`).fixedBytes(it.hash, 32, `${what}.hash`);
+  const typeLabel = `${what}.type`;
+  const hashLabel = `${what}.hash`;
+  for (const it of items) w.u32le(it.type, typeLabel).fixedBytes(it.hash, 32, hashLabel);
 }

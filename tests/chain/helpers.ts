@@ -27,7 +27,7 @@ export const FAR_FUTURE = 4_000_000_000;
  * the limit), 16-block periods of 1-second spacing (so target * 4 * timespan stays below
  * 2^256, as on the real networks), Core's retarget/clamp/MTP/version rules unchanged.
  */
-export function easyParams(base: NetworkParams = NETWORKS.mainnet, extra: Partial<NetworkParams> = {}): NetworkParams {
+export function easyParams(base: NetworkParams = NETWORKS.mainnet, extra: Parameters<typeof deriveTestNetwork>[1] = {}): NetworkParams {
   return deriveTestNetwork(base, {
     powLimit: (1n << 250n) - 1n,
     targetSpacingS: 1,

@@ -3,7 +3,7 @@
 // inside the handler so `spv --help` stays fast.
 import type { CommandModule } from 'yargs';
 import type { NetworkParams } from '../../params/networks.js';
-import { UsageError } from '../../util/errors.js';
+import { SpvError, UsageError } from '../../util/errors.js';
 import { withCommonOptions, type CommonArgs } from '../common-options.js';
 import { EXIT_OK } from '../exit.js';
 import { resolveNetwork, withNetworkOptions, type NetworkArgs } from '../network-options.js';
@@ -72,9 +72,10 @@ async function runFromYargs(args: HeadersArgs, action: 'tip' | 'get'): Promise<v
   process.exitCode = await runHeaders({ ...args, action, id: args.id === undefined ? undefined : String(args.id) });
 }
 
-/** The command's work, callable from tests. Throws UsageError (exit 2) or StoreError (exit 1). */
+/** The command's work, callable from tests. Throws UsageError (exit 2) or SpvError/StoreError (exit 1). */
 export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO): Promise<number> {
   const params = resolveNetwork(args);
+  if (params.deprecation) io.err(`Warning: ${params.deprecation}\n`);
   const action = args.action ?? 'tip';
   if (action !== 'tip' && action !== 'get') throw new UsageError('bad_action', `unknown action "${action}" (expected tip or get)`);
   let wantHeight: number | undefined;
@@ -94,15 +95,15 @@ export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO):
   const store = StoredHeaders.open(datadir);
   try {
     const tip = store.height;
-    if (tip < 0) throw new UsageError('empty_store', `no headers stored in ${datadir}`);
+    if (tip < 0) throw new SpvError('empty_store', `no headers stored in ${datadir}`);
     let height: number;
     if (action === 'tip') height = tip;
     else if (wantHash !== undefined) {
       height = store.heightOf(hashFromDisplay(wantHash));
-      if (height < 0) throw new UsageError('header_not_found', `no stored header with hash ${wantHash} in ${datadir}`);
+      if (height < 0) throw new SpvError('header_not_found', `no stored header with hash ${wantHash} in ${datadir}`);
     } else {
       height = wantHeight!;
-      if (height > tip) throw new UsageError('header_not_found', `no stored header at height ${height} (stored tip is ${tip})`);
+      if (height > tip) throw new SpvError('header_not_found', `no stored header at height ${height} (stored tip is ${tip})`);
     }
     const h = store.at(height);
     const chainwork = action === 'tip' ? store.chainWork(height) : undefined;
