@@ -2,7 +2,9 @@
 // peer's getaddr once per connection from what we know, and learn from addr/addrv2 into a
 // bounded store so a gossip flood cannot grow memory.
 import { isIP } from 'node:net';
-import type { Message, TimedNetAddress } from '../wire/message.js';
+import { Bip155Network, type Message, type TimedNetAddress } from '../wire/message.js';
+import { parseIpv4, parseIpv6 } from '../wire/ip.js';
+import { makeAddrV2Entry } from '../wire/messages/addrv2.js';
 import { MAX_ADDR_TO_SEND } from './constants.js';
 import type { BitcoinPeer, PeerService } from './protocol.js';
 
@@ -66,24 +68,18 @@ export class AddressRelay implements PeerService {
 
   private answer(peer: BitcoinPeer): void {
     const list = this.opts.known.list(MAX_ADDR_TO_SEND);
-    if (peer.state.sendAddrV2) {
-      peer.send({
-        command: 'addrv2',
-        addresses: list.map((a) => {
-          const v4 = isIP(a.host) === 4;
-          return {
-            time: a.time,
-            services: a.services,
-            networkId: v4 ? 1 : 2,
-            addr: v4 ? Uint8Array.from(a.host.split('.').map(Number)) : ipv6Bytes(a.host),
-            host: a.host,
-            port: a.port,
-          };
-        }),
-      });
-    } else {
+    if (!peer.state.sendAddrV2) {
       peer.send({ command: 'addr', addresses: list });
+      return;
     }
+    // BIP155: IPv4 (id 1) as 4 bytes, IPv6 (id 2) as 16.
+    const addresses = list.flatMap((a) => {
+      const v4 = parseIpv4(a.host);
+      const addr = v4 ?? parseIpv6(a.host);
+      if (!addr) return [];
+      return [makeAddrV2Entry({ time: a.time, services: a.services, networkId: v4 ? Bip155Network.IPv4 : Bip155Network.IPv6, addr, port: a.port })];
+    });
+    peer.send({ command: 'addrv2', addresses });
   }
 
   private learn(peer: BitcoinPeer, addresses: TimedNetAddress[]): void {
@@ -92,17 +88,3 @@ export class AddressRelay implements PeerService {
   }
 }
 
-/** 16 bytes of an IPv6 address in text form. */
-export function ipv6Bytes(host: string): Uint8Array {
-  const [head, tail] = host.includes('::') ? host.split('::') : [host, undefined];
-  const parse = (s: string | undefined): number[] => (s ? s.split(':').filter((x) => x !== '').map((h) => parseInt(h, 16)) : []);
-  const a = parse(head);
-  const b = parse(tail);
-  const groups = tail === undefined ? a : [...a, ...new Array<number>(8 - a.length - b.length).fill(0), ...b];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[i * 2] = g >> 8;
-    out[i * 2 + 1] = g & 0xff;
-  });
-  return out;
-}

@@ -29,10 +29,11 @@ export class HeaderHashPool {
       w.on('message', (m: { id: number; hashes: Uint32Array }) => {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
+        if (this.pending.size === 0) for (const x of this.workers) x.unref();
         p?.resolve(m.hashes);
       });
       w.on('error', (err) => this.failAll(err));
-      w.unref();
+      w.unref(); // idle workers never keep the process alive; busy ones do (see send)
       this.workers.push(w);
     }
   }
@@ -64,6 +65,7 @@ export class HeaderHashPool {
     const id = this.nextId++;
     const worker = this.workers[this.next++ % this.workers.length];
     return new Promise<Uint32Array>((resolve, reject) => {
+      if (this.pending.size === 0) for (const x of this.workers) x.ref();
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, bytes });
     });
@@ -72,6 +74,7 @@ export class HeaderHashPool {
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const x of this.workers) x.unref();
   }
 
   async close(): Promise<void> {
