@@ -1,8 +1,7 @@
-// Deterministic header chains with real proof of work, for tests, benchmarks and
-// `spv serve --generate N --seed S`: regtest chains (bits 0x207fffff, ~2 hashes per header,
-// mined from a midstate) and, through ChainBuilder, synthetic chains on any params (e.g. an
-// easy-powLimit mainnet-like network) that obey that network's difficulty rules unless told
-// otherwise. Same params + options + seed => byte-identical headers.
+// Deterministic header chains with real proof of work (same params, options and seed =>
+// same bytes), for tests, benchmarks and `spv serve --generate N --seed S`: regtest chains
+// (bits 0x207fffff, ~2 hashes per header, mined from a midstate) and, via ChainBuilder,
+// synthetic chains on any params that follow that network's difficulty rules by default.
 import type { NetworkParams } from '../params/networks.js';
 import { fromHex, hashToDisplay } from '../util/bytes.js';
 import { nextWorkRequired, retargetInterval, type AncestorView } from './difficulty.js';
@@ -182,23 +181,36 @@ export class ChainBuilder implements AncestorView {
 
   /** Appends and returns (a copy of) one new header. */
   next(o: NextHeaderOptions = {}): Uint8Array {
+    const off = this.mineNext(o);
+    return this.buf.slice(off, off + HEADER_SIZE);
+  }
+
+  /** Builds, mines and appends the next header in place; returns its byte offset. */
+  private mineNext(o: NextHeaderOptions): number {
     const parent = this.count - 1;
     const height = parent + 1;
     const time = o.time ?? this.timeAt(parent) + (o.timeDelta ?? this.spacing);
     const bits = o.bits ?? nextWorkRequired(this.params, this, parent, time, this.interval);
-    let merkleRoot = o.merkleRoot;
-    if (!merkleRoot) {
-      merkleRoot = new Uint8Array(32);
+    this.reserve(1);
+    const b = this.buf;
+    const off = height * HEADER_SIZE;
+    putU32le(b, off, (o.version ?? this.version) >>> 0);
+    b.set(this.tipHash, off + 4);
+    if (o.merkleRoot) b.set(o.merkleRoot.subarray(0, 32), off + 36);
+    else {
       let x = this.seed ^ Math.imul(height, 0x9e3779b9);
       for (let i = 0; i < 32; i += 4) {
         x = mix32(x + 0x6d2b79f5);
-        putU32le(merkleRoot, i, x);
+        putU32le(b, off + 36 + i, x);
       }
     }
-    const raw = encodeHeader({ version: o.version ?? this.version, prevBlock: this.tipHash, merkleRoot, time, bits, nonce: 0 });
+    putU32le(b, off + 68, time >>> 0);
+    putU32le(b, off + 72, bits >>> 0);
+    putU32le(b, off + 76, 0);
     const pow = o.pow ?? 'valid';
-    this.append(raw, pow === 'none' ? hashHeader(raw) : mineHeader(raw, 0, pow === 'valid'));
-    return raw.slice();
+    this.tipHash = pow === 'none' ? hashHeader(b, off) : mineHeader(b, off, pow === 'valid');
+    this.count++;
+    return off;
   }
 
   /** Appends n headers with the same options (time advancing by timeDelta/spacing). */
@@ -215,14 +227,24 @@ export class ChainBuilder implements AncestorView {
   }
 
   private append(raw: Uint8Array, hash: Uint8Array): void {
-    if ((this.count + 1) * HEADER_SIZE > this.buf.length) {
-      const b = new Uint8Array(this.buf.length * 2);
-      b.set(this.buf.subarray(0, this.count * HEADER_SIZE));
-      this.buf = b;
-    }
+    this.reserve(1);
     this.buf.set(raw, this.count * HEADER_SIZE);
     this.count++;
     this.tipHash = hash;
+  }
+
+  private reserve(more: number): void {
+    const need = (this.count + more) * HEADER_SIZE;
+    if (need <= this.buf.length) return;
+    const b = new Uint8Array(Math.max(need, this.buf.length * 2));
+    b.set(this.buf.subarray(0, this.count * HEADER_SIZE));
+    this.buf = b;
+  }
+
+  /** Appends n headers at the given times without returning copies (generateChain's path). */
+  extendAt(times: (i: number) => number, n: number): void {
+    this.reserve(n);
+    for (let i = 0; i < n; i++) this.mineNext({ time: times(i) });
   }
 }
 
@@ -245,7 +267,7 @@ export function generateChain(params: NetworkParams, n: number, opts: GenerateOp
   const spacing = opts.spacing ?? GENERATE_DEFAULT_SPACING_S;
   const b = new ChainBuilder(params, { seed: opts.seed, spacing, version: opts.version });
   const startTime = opts.startTime ?? params.genesis.time + spacing;
-  for (let i = 0; i < n; i++) b.next({ time: startTime + i * spacing });
+  b.extendAt((i) => startTime + i * spacing, n);
   return b.bytes(1, n + 1);
 }
 

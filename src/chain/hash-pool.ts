@@ -1,6 +1,5 @@
-// Optional worker-thread hashing for header batches: block hashes are the only expensive
-// part of header validation, and they parallelise. `hash(bytes)` splits a batch over the
-// workers and resolves to 8 LE u32 words per header, ready for
+// Optional worker-thread hashing for header batches (hashing is the only expensive part of
+// validation, and it parallelises): `hash(bytes)` resolves to 8 LE u32 words per header for
 // HeaderChain.acceptHeaders(headers, now, { hashes }). Runs from compiled JS (dist/) only:
 // the worker file is resolved next to this module.
 import os from 'node:os';
@@ -67,7 +66,9 @@ export class HeaderHashPool {
     return new Promise<Uint32Array>((resolve, reject) => {
       if (this.pending.size === 0) for (const x of this.workers) x.ref();
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, bytes });
+      // Copy first: cloning a view would copy its whole underlying buffer.
+      const copy = bytes.slice();
+      worker.postMessage({ id, bytes: copy }, [copy.buffer]);
     });
   }
 

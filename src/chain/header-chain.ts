@@ -1,8 +1,7 @@
 // HeaderChain: the validated header tree in memory. The best (most-work) chain is kept
-// compactly (raw 80-byte headers in 1.3 MB chunks plus a 4-byte-per-slot hash index: about
-// 88 bytes per header; a header's hash is read from its child's prevBlock field), competing
-// branches are kept as bounded side headers until they win (reorg) or lose (evicted).
-// Pure: no I/O, no clock (callers pass `now`), logs through an injected Log.
+// compactly (raw headers in 1.3 MB chunks + a 4-byte-slot hash index, ~88 B per header; a
+// hash is read from its child's prevBlock field); competing branches are kept, bounded, until
+// they win (reorg) or lose. Pure: no I/O, callers pass `now`, logs go to an injected Log.
 import type { NetworkParams } from '../params/networks.js';
 import { fromHex, hashFromDisplay, hashToDisplay } from '../util/bytes.js';
 import { silentLog, type Log } from '../util/log.js';
@@ -24,7 +23,10 @@ const CHUNK_MASK = CHUNK_HEADERS - 1;
 const CHUNK_BYTES = CHUNK_HEADERS * HEADER_SIZE;
 /** Cumulative work is remembered every WORK_STEP heights and summed from there on demand. */
 const WORK_STEP = 2016;
-/** Default cap on side-branch headers held in memory (~15 MB): bounds what forks can cost us. */
+/**
+ * Default cap on side-branch headers held in memory (~25 MB): bounds what forks can cost us,
+ * and therefore also the deepest reorg we can follow (far beyond any real one).
+ */
 export const MAX_SIDE_HEADERS = 50_000;
 /** When the cap is hit, evict least-work side branches down to this share of it. */
 const SIDE_PRUNE_TO = 0.9;
@@ -355,11 +357,10 @@ export class HeaderChain implements AncestorView, HashSource {
     }
     const out: Uint8Array[] = [];
     if (max <= 0) return out;
-    const stop = hashStop.length === 32 ? wordsOf(hashStop) : undefined;
+    const stopHeight = hashStop.length === 32 ? this.index.find(wordsOf(hashStop)) : -1;
     for (let h = fork + 1; h < this.n; h++) {
       out.push(this.headerAt(h));
-      if (out.length >= max) break;
-      if (stop && this.index.find(stop) === h) break;
+      if (out.length >= max || h === stopHeight) break;
     }
     return out;
   }
@@ -688,6 +689,22 @@ export class HeaderChain implements AncestorView, HashSource {
     return this.side.size < this.maxSide;
   }
 
+  /**
+   * Re-hashes best-chain heights [from, to] and checks each hash links to the next header
+   * and meets its own bits' target: a full integrity check of what restore() trusted
+   * (about a second per million headers). Returns the first bad height, or -1.
+   */
+  verifyIntegrity(from = 0, to = this.n - 1): number {
+    const w = this.hashScratch;
+    for (let h = Math.max(0, from); h <= Math.min(to, this.n - 1); h++) {
+      hashHeaderWordsInto(this.c32[h >>> CHUNK_SHIFT], (h & CHUNK_MASK) * HEADER_WORDS, w, 0);
+      for (let i = 0; i < 8; i++) if (w[i] !== this.hashWord(h, i)) return h;
+      const limbs = this.targets.limbs(this.bitsAt(h));
+      if (limbs === null || !hashMeetsTarget(w, 0, limbs)) return h;
+    }
+    return -1;
+  }
+
   /** @internal For HeaderStore: the lowest height kept by a truncation since the last call (reorg), or undefined. */
   takeRewind(): number | undefined {
     const r = this.rewindTo;
@@ -695,9 +712,9 @@ export class HeaderChain implements AncestorView, HashSource {
     return r === Infinity ? undefined : r;
   }
 
-  /** Approximate bytes held: storage chunks, hash index, side headers (~300 B each). */
+  /** Approximate bytes held: storage chunks, hash index, side headers (~450 B each as JS objects). */
   memoryBytes(): number {
-    return this.c8.length * CHUNK_BYTES + this.index.byteLength + this.side.size * 300;
+    return this.c8.length * CHUNK_BYTES + this.index.byteLength + this.side.size * 450;
   }
 
   // ---- bulk load (HeaderStore) ----

@@ -161,6 +161,11 @@ export async function run(): Promise<void> {
       t.value.close();
     }
     line('re-open 1M datadir (digests verified)', `${bestOpen.toFixed(0)} ms best of 3 (goal < 500 ms)`);
+    const reopened = HeaderStore.open({ datadir, params: REG });
+    const check = timed(() => reopened.chain.verifyIntegrity());
+    reopened.close();
+    if (check.value !== -1) throw new Error(`integrity check failed at ${check.value}`);
+    line('optional full re-hash check of 1M (verifyIntegrity)', `${check.ms.toFixed(0)} ms`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

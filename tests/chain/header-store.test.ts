@@ -3,6 +3,7 @@
 // the datadir lock (same process, another live process, a stale lock), wrong network,
 // and read-only access while a writer holds the lock.
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,6 +149,24 @@ describe('tampering is detected', () => {
     store.close();
   });
 
+  test('rewriting headers.sum to match a tampered file defeats the fast open, not verifyIntegrity', () => {
+    const dir = tmpDatadir();
+    let store = HeaderStore.open({ datadir: dir, params: REG });
+    sync(store, 1, 4500);
+    expect(store.chain.verifyIntegrity()).toBe(-1);
+    store.close();
+    const file = path.join(dir, HEADERS_FILE);
+    const bytes = fs.readFileSync(file);
+    bytes[1000 * 80 + 40] ^= 1;
+    fs.writeFileSync(file, bytes);
+    const sums = Buffer.concat([0, 1].map((k) => crypto.createHash('sha256').update(bytes.subarray(k * 2016 * 80, (k + 1) * 2016 * 80)).digest()));
+    fs.writeFileSync(path.join(dir, DIGESTS_FILE), sums);
+    store = HeaderStore.open({ datadir: dir, params: REG });
+    expect(store.recovery.digestMismatchSegment).toBeUndefined();
+    expect([1000, 1001]).toContain(store.chain.verifyIntegrity());
+    store.close();
+  });
+
   test('a missing digest file means a full re-validation, then digests are rewritten', () => {
     const dir = tmpDatadir();
     let store = HeaderStore.open({ datadir: dir, params: REG });
@@ -263,26 +282,32 @@ describe('the datadir lock', () => {
   });
 
   test('killed with SIGKILL in the middle of a sync: the next open recovers and resumes', async () => {
+    // Small batches, each flushed (write + fdatasync): SIGKILL lands at an arbitrary point,
+    // often inside a write. Whatever it hit, the reopened store must be a valid prefix.
     const dir = tmpDatadir();
+    const total = 20_000;
     const c = child(
       dir,
       `const s = HeaderStore.open({ datadir, params: REG });
-       const hs = splitHeaders(generateChain(REG, 6000, { seed: 'store' }));
-       for (let h = s.chain.height + 1; h <= 6000; h += 250) {
-         s.chain.acceptHeaders(hs.slice(h - 1, h + 249), 4e9); s.flush(); console.log('flushed ' + s.storedHeight);
+       const hs = splitHeaders(generateChain(REG, ${total}, { seed: 'kill' }));
+       for (let h = s.chain.height + 1; h <= ${total}; h += 50) {
+         s.chain.acceptHeaders(hs.slice(h - 1, h + 49), 4e9); s.flush(); console.log('flushed ' + s.storedHeight);
        }
        setInterval(() => {}, 1000);`,
     );
-    const [, flushed] = await c.waitFor(/flushed (2[0-9]{3}|[3-9][0-9]{3})/);
+    const [, flushed] = await c.waitFor(/flushed (\d{4,})/);
     c.proc.kill('SIGKILL');
     await c.exited;
+    const all = splitHeaders(generateChain(REG, total, { seed: 'kill' }));
     const store = HeaderStore.open({ datadir: dir, params: REG });
-    expect(store.chain.height).toBeGreaterThanOrEqual(Number(flushed));
-    expect(store.recovery.invalidFrom).toBeUndefined();
     const h = store.chain.height;
-    expect(store.chain.headerAt(h)).toEqual(HEADERS[h - 1]);
-    sync(store, h + 1, 6000);
-    expect(store.chain.height).toBe(6000);
+    expect(h).toBeGreaterThanOrEqual(Number(flushed));
+    expect(store.recovery.invalidFrom).toBeUndefined();
+    expect(store.chain.headerAt(h)).toEqual(all[h - 1]);
+    expect(store.chain.verifyIntegrity()).toBe(-1);
+    for (let k = h + 1; k <= total; k += 2000) expect(store.chain.acceptHeaders(all.slice(k - 1, k + 1999), FAR_FUTURE).error).toBeUndefined();
+    store.flush();
+    expect(store.chain.height).toBe(total);
     store.close();
   });
 });
@@ -315,6 +340,21 @@ describe('other networks and read-only access', () => {
     ro.close();
     store.close();
     expect(() => StoredHeaders.open(path.join(dir, 'nope'))).toThrow(expect.objectContaining({ code: 'bad_datadir' }));
+  });
+
+  test('loadReadOnly: the stored chain without the lock and without writing', () => {
+    const dir = tmpDatadir();
+    const store = HeaderStore.open({ datadir: dir, params: REG });
+    sync(store, 1, 4100);
+    const chain = HeaderStore.loadReadOnly({ datadir: dir, params: REG });
+    expect(chain.height).toBe(4100);
+    expect(chain.tip.hashHex).toBe(store.chain.tip.hashHex);
+    fs.appendFileSync(path.join(dir, HEADERS_FILE), HEADERS[4100].subarray(0, 50)); // a writer mid-append
+    const sizeBefore = fileSize(dir, HEADERS_FILE);
+    expect(HeaderStore.loadReadOnly({ datadir: dir, params: REG }).height).toBe(4100);
+    expect(fileSize(dir, HEADERS_FILE)).toBe(sizeBefore);
+    store.close();
+    expect(() => HeaderStore.loadReadOnly({ datadir: path.join(dir, 'nope'), params: REG })).toThrow(expect.objectContaining({ code: 'bad_datadir' }));
   });
 
   test('default datadir is ~/.spv/<network>', () => {

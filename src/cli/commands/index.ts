@@ -5,9 +5,10 @@ import { demoCommand } from './demo.js';
 import { handshakeCommand } from './handshake.js';
 import { headersCommand } from './headers.js';
 import { serveCommand } from './serve.js';
+import { syncCommand } from './sync.js';
 import { seedsCommand } from './seeds.js';
 import { toyCommand } from './toy.js';
 import { toyNetCommand } from './toy-net.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [demoCommand, handshakeCommand, connectCommand, serveCommand, headersCommand, seedsCommand, toyCommand, toyNetCommand];
+export const COMMANDS: CommandModule<any, any>[] = [demoCommand, handshakeCommand, connectCommand, syncCommand, serveCommand, headersCommand, seedsCommand, toyCommand, toyNetCommand];

@@ -11,6 +11,11 @@ import { discoverPeers } from '../../discovery/discover.js';
 import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
 import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { OutboundConnector } from '../../bitcoin/outbound.js';
+import { HeaderServer } from '../../bitcoin/header-server.js';
+import { HeaderSync, type SyncSummary } from '../../bitcoin/header-sync.js';
+import { generatedChain } from '../../bitcoin/local-chain.js';
+import { HeaderStore } from '../../chain/header-store.js';
+import { SyncProgressView } from '../progress.js';
 import type { BitcoinPeer } from '../../bitcoin/protocol.js';
 import { createLogger } from '../logger.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
@@ -18,6 +23,8 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { DemoArgs } from '../commands/demo.js';
 
 const DEMO_TIMEOUT_MS = 15_000;
+/** Headers the local peers serve (regtest, real proof of work, generated at start). */
+const DEMO_HEADERS = 5_000;
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -40,15 +47,17 @@ export async function runDemo(args: DemoArgs): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'spv-demo-'));
   let client: BitcoinNode | undefined;
   try {
-    // 1. Local peers.
+    // 1. Local peers, serving one generated regtest header chain.
+    const chain = generatedChain(params, DEMO_HEADERS, 'demo');
     const addrs: PeerAddress[] = [];
     for (let i = 0; i < Math.max(1, args.peers); i++) {
-      const node = createBitcoinNode({ params, log, startHeight: () => 0, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
+      const node = createBitcoinNode({ params, log, startHeight: () => chain.height, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
       node.protocol.use(new AddressRelay({ known: new KnownAddresses(), requestFromOutbound: false }));
+      node.protocol.use(new HeaderServer(chain));
       addrs.push(await node.manager.listen({ host: '127.0.0.1', port: 0 }));
       servers.push(node);
     }
-    say('peers', `started ${servers.length} local ${params.name} peer(s): ${addrs.map(formatHostPort).join(', ')}`);
+    say('peers', `started ${servers.length} local ${params.name} peer(s) serving ${chain.height} headers: ${addrs.map(formatHostPort).join(', ')}`);
 
     // 2. Discovery.
     const dead = { host: '127.0.0.1', port: await closedPort() };
@@ -58,7 +67,20 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     say('discovery', `${params.name} has no DNS seeds (as in Bitcoin Core); fixed seeds from ${seedsFile}: ${report.fixed.addresses} address(es), ${candidates.length} candidate(s) after dedupe+shuffle`);
 
     // 3. Handshakes.
-    client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS });
+    const datadir = join(dir, 'datadir');
+    let store = HeaderStore.open({ datadir, params, log });
+    const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush(), log });
+    const view = new SyncProgressView(json ? 'json' : process.stdout.isTTY ? 'bar' : 'lines', log);
+    let lastShown = 0;
+    sync.on('progress', (p) => {
+      if (!json && !process.stdout.isTTY) {
+        if (p.height - lastShown >= 2000 || p.height === p.peerHeight) say('sync', `headers ${p.height}/${p.peerHeight} from ${p.peer}`);
+        lastShown = p.height;
+      } else view.update(p);
+    });
+    const synced = new Promise<SyncSummary>((resolve) => sync.once('synced', resolve));
+    client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS, startHeight: () => store.chain.height });
+    client.protocol.use(sync);
     const connector = new OutboundConnector(client, candidates.length);
     const ready: BitcoinPeer[] = [];
     const allTried = new Promise<void>((resolve) => {
@@ -102,9 +124,18 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     );
     ready.forEach((p, i) => say('ping', `${formatHostPort(p.address)}: pong with matching nonce after ${formatMs(pongs[i])}`));
 
+    // 5. Header sync (headers-first, getheaders/headers in batches of 2,000), persisted.
+    const summary = await withTimeout(synced, DEMO_TIMEOUT_MS, 'header sync');
+    view.finish();
+    say('sync', `synced ${summary.headersReceived} headers in ${summary.seconds.toFixed(2)} s (${Math.round(summary.headersPerSec)}/s) from ${summary.peersUsed.join(', ')}; tip ${summary.height} ${summary.tipHash.slice(0, 16)}...`);
     await client.manager.close();
+    store.close();
+    store = HeaderStore.open({ datadir, params, log });
+    say('sync', `reopened the datadir: height ${store.chain.height}, tip matches: ${store.chain.tip.hashHex === chain.tip.hashHex ? 'yes' : 'NO'}`);
+    const syncOk = store.chain.tip.hashHex === chain.tip.hashHex;
+    store.close();
 
-    // 5. The toy gossip network, on the same connection layer.
+    // 6. The toy gossip network, on the same connection layer.
     const { runToyNetwork } = await import('../../toy/index.js');
     const toy = await runToyNetwork({ nodes: 5, topology: 'ring', blocks: 3, difficulty: 2, log });
     for (const b of toy.blocks)
@@ -113,8 +144,8 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     say('toy', `${toy.nodes}-node ${toy.topology}: ${toy.converged ? 'converged' : 'NOT converged'} on height ${tip?.height} ${tip?.hash.slice(0, 16)}...`);
 
     // Summary.
-    const ok = ready.length === servers.length && toy.converged;
-    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length, toyConverged: toy.converged });
+    const ok = ready.length === servers.length && toy.converged && syncOk;
+    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length, headers: summary.height, toyConverged: toy.converged });
     else {
       printLine('');
       printLine(
@@ -124,7 +155,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
         ]),
       );
       printLine('');
-      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled; toy network ${toy.converged ? 'converged' : 'did not converge'}`);
+      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled; ${summary.height} headers synced and stored; toy network ${toy.converged ? 'converged' : 'did not converge'}`);
     }
     return ok ? EXIT_OK : EXIT_FAILURE;
   } finally {

@@ -1,0 +1,53 @@
+// Serving headers the way a Core node does (net_processing ProcessGetHeaders): answer
+// getheaders from the best chain after the first locator hash we know, up to 2,000; and
+// announce new tips with `headers` to peers that sent sendheaders (BIP130), `inv` otherwise.
+import type { Message } from '../wire/message.js';
+import { reason } from '../net/disconnect.js';
+import type { HeaderChain } from '../chain/header-chain.js';
+import { blockHash } from '../chain/header.js';
+import { MAX_LOCATOR_SZ } from './header-sync.js';
+import type { BitcoinPeer, PeerService } from './protocol.js';
+
+/** Core MAX_BLOCKS_TO_ANNOUNCE: more new headers than this are announced by inv. */
+export const MAX_BLOCKS_TO_ANNOUNCE = 8;
+const MSG_BLOCK = 2;
+
+export class HeaderServer implements PeerService {
+  private readonly ready = new Set<BitcoinPeer>();
+  constructor(private readonly chain: HeaderChain) {}
+
+  onReady(peer: BitcoinPeer): void {
+    this.ready.add(peer);
+  }
+
+  onDisconnect(peer: BitcoinPeer): void {
+    this.ready.delete(peer);
+  }
+
+  onMessage(peer: BitcoinPeer, msg: Message): void {
+    if (msg.command !== 'getheaders') return;
+    if (msg.locator.length > MAX_LOCATOR_SZ) {
+      // Core: plain disconnect, no discouragement.
+      peer.disconnect(reason('protocol', 'locator_too_large', `getheaders locator of ${msg.locator.length} entries (max ${MAX_LOCATOR_SZ})`));
+      return;
+    }
+    peer.send({ command: 'headers', headers: this.chain.headersAfterLocator(msg.locator, msg.hashStop) });
+  }
+
+  /** Tell peers about headers just added to our best chain (heights from..tip). */
+  announce(fromHeight: number): void {
+    const tip = this.chain.height;
+    const count = tip - fromHeight + 1;
+    if (count <= 0) return;
+    for (const peer of this.ready) {
+      if (peer.isClosed) continue;
+      if (peer.state.sendHeaders && count <= MAX_BLOCKS_TO_ANNOUNCE) {
+        const headers: Uint8Array[] = [];
+        for (let h = fromHeight; h <= tip; h++) headers.push(this.chain.headerAt(h));
+        peer.send({ command: 'headers', headers });
+      } else {
+        peer.send({ command: 'inv', items: [{ type: MSG_BLOCK, hash: blockHash(this.chain.headerAt(tip)) }] });
+      }
+    }
+  }
+}

@@ -1,0 +1,315 @@
+// Headers-first sync (protocol.md section 5): getheaders with a block locator to one sync
+// peer, 2,000 headers per reply, repeat until a short reply; then ask every other peer once
+// to compare tips. Announces sendheaders (BIP130) and follows new tips announced by
+// `headers` or `inv`. A peer that sends invalid headers is banned with the rule it broke;
+// one that stalls is dropped and another takes over.
+import { EventEmitter } from 'node:events';
+import { hashToDisplay } from '../util/bytes.js';
+import { silentLog, type Log } from '../util/log.js';
+import type { Message } from '../wire/message.js';
+import { reason, type DisconnectReason } from '../net/disconnect.js';
+import type { HeaderChain, ReorgInfo } from '../chain/header-chain.js';
+import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
+import { CHAIN_RULES } from '../chain/errors.js';
+import { PROTOCOL_VERSION } from './constants.js';
+import { supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
+
+/** Core HEADERS_RESPONSE_TIME is 2 minutes; on loopback or a good link 30 s is plenty. */
+export const HEADERS_RESPONSE_TIMEOUT_MS = 30_000;
+/** Core MAX_LOCATOR_SZ: peers disconnect a getheaders with more entries. */
+export const MAX_LOCATOR_SZ = 101;
+/** Unconnecting header announcements tolerated before we give up on a peer (Core, before
+ * v26: MAX_NUM_UNCONNECTING_HEADERS_MSGS = 10). */
+export const MAX_UNCONNECTING_HEADERS = 10;
+/** Full batches that teach us nothing before the peer is dropped (same batch forever). */
+export const MAX_NO_PROGRESS_BATCHES = 3;
+const MSG_BLOCK = 2;
+const MSG_WITNESS_BLOCK = 0x40000002;
+const ZERO_HASH = new Uint8Array(32);
+
+interface PeerSync {
+  inFlight: boolean;
+  requestedAt: number;
+  /** The peer answered with fewer than 2,000 headers: we have all it has. */
+  caughtUp: boolean;
+  /** Height of the last header it gave us (or its version start_height until then). */
+  claimedHeight: number;
+  unconnecting: number;
+  noProgress: number;
+}
+
+export interface SyncProgress {
+  readonly height: number;
+  /** The highest height any peer claims (its version start_height or what it sent). */
+  readonly peerHeight: number;
+  readonly headersPerSec: number;
+  readonly peer: string;
+}
+
+export interface SyncSummary {
+  readonly height: number;
+  readonly tipHash: string;
+  readonly headersReceived: number;
+  readonly seconds: number;
+  readonly headersPerSec: number;
+  readonly peersUsed: string[];
+  readonly belowMinimumWork: boolean;
+}
+
+export interface HeaderSyncEvents {
+  progress: [p: SyncProgress];
+  /** Every connected peer has told us all it has. Fires again after later catch-ups. */
+  synced: [s: SyncSummary];
+  reorg: [r: ReorgInfo, peer: string];
+  /** New best tip while following (after the first `synced`). */
+  tip: [height: number, hash: string, peer: string];
+}
+
+export interface HeaderSyncOptions {
+  chain: HeaderChain;
+  /** Make accepted headers durable (HeaderStore.flush). */
+  persist?: () => void;
+  log?: Log;
+  /** Adjusted network time, Unix seconds (the 2-hour future limit). */
+  nowSeconds?: () => number;
+  monotonic?: () => number;
+  responseTimeoutMs?: number;
+}
+
+export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerService {
+  private readonly chain: HeaderChain;
+  private readonly persist: () => void;
+  private readonly log: Log;
+  private readonly nowSeconds: () => number;
+  private readonly monotonic: () => number;
+  private readonly responseTimeoutMs: number;
+  private readonly peers = new Map<BitcoinPeer, PeerSync>();
+  private syncPeer: BitcoinPeer | undefined;
+  private initialDone = false;
+  private announcedSynced = false;
+  private readonly startedAt: number;
+  private readonly startHeight: number;
+  private received = 0;
+  private readonly used = new Set<string>();
+
+  constructor(opts: HeaderSyncOptions) {
+    super();
+    this.chain = opts.chain;
+    this.persist = opts.persist ?? (() => {});
+    this.log = opts.log ?? silentLog;
+    this.nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+    this.monotonic = opts.monotonic ?? (() => performance.now());
+    this.responseTimeoutMs = opts.responseTimeoutMs ?? HEADERS_RESPONSE_TIMEOUT_MS;
+    this.startedAt = this.monotonic();
+    this.startHeight = this.chain.height;
+  }
+
+  get isSynced(): boolean {
+    return this.announcedSynced;
+  }
+
+  get currentSyncPeer(): BitcoinPeer | undefined {
+    return this.syncPeer;
+  }
+
+  summary(): SyncSummary {
+    const seconds = Math.max(1e-6, (this.monotonic() - this.startedAt) / 1000);
+    return {
+      height: this.chain.height,
+      tipHash: this.chain.tip.hashHex,
+      headersReceived: this.chain.height - this.startHeight,
+      seconds,
+      headersPerSec: (this.chain.height - this.startHeight) / seconds,
+      peersUsed: [...this.used],
+      belowMinimumWork: this.chain.isBelowMinimumWork(),
+    };
+  }
+
+  // --- PeerService -----------------------------------------------------------------------
+
+  onReady(peer: BitcoinPeer): void {
+    this.peers.set(peer, {
+      inFlight: false,
+      requestedAt: 0,
+      caughtUp: false,
+      claimedHeight: peer.state.remote?.startHeight ?? 0,
+      unconnecting: 0,
+      noProgress: 0,
+    });
+    // BIP130: ask for new blocks as headers announcements.
+    if (supportsSendHeaders(peer)) peer.send({ command: 'sendheaders' });
+    if (!this.initialDone) {
+      if (!this.syncPeer) this.startSyncWith(peer);
+    } else {
+      this.request(peer); // compare tips with a newcomer
+    }
+  }
+
+  onMessage(peer: BitcoinPeer, msg: Message): void {
+    const st = this.peers.get(peer);
+    if (!st) return;
+    switch (msg.command) {
+      case 'headers':
+        this.onHeaders(peer, st, msg.headers);
+        return;
+      case 'inv':
+        // A block announced by hash we do not know: fetch the headers leading to it.
+        if (msg.items.some((i) => (i.type === MSG_BLOCK || i.type === MSG_WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight)
+          this.request(peer);
+        return;
+      default:
+        return;
+    }
+  }
+
+  onDisconnect(peer: BitcoinPeer, why: DisconnectReason): void {
+    this.peers.delete(peer);
+    if (peer !== this.syncPeer) return this.checkSynced();
+    this.syncPeer = undefined;
+    this.log.info(`sync peer ${peer.label} gone (${why.code}); choosing another`);
+    const next = this.pickSyncPeer();
+    if (next) this.startSyncWith(next);
+    else this.checkSynced();
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private pickSyncPeer(): BitcoinPeer | undefined {
+    let best: BitcoinPeer | undefined;
+    for (const [p, s] of this.peers) {
+      if (p.isClosed || s.caughtUp) continue;
+      if (!best || s.claimedHeight > (this.peers.get(best)?.claimedHeight ?? 0)) best = p;
+    }
+    return best;
+  }
+
+  private startSyncWith(peer: BitcoinPeer): void {
+    this.syncPeer = peer;
+    this.log.info(`syncing headers from ${peer.label} (claims height ${this.peers.get(peer)?.claimedHeight}, we have ${this.chain.height})`);
+    this.request(peer);
+  }
+
+  /** getheaders from our best tip, or from a header just received (Core uses the last
+   * header of a full batch as the locator's start). */
+  private request(peer: BitcoinPeer, from?: Uint8Array): void {
+    const st = this.peers.get(peer);
+    if (!st) return;
+    let locator = this.chain.blockLocator();
+    if (from) locator = [from, ...locator];
+    if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
+    st.inFlight = true;
+    st.requestedAt = this.monotonic();
+    peer.send({ command: 'getheaders', version: PROTOCOL_VERSION, locator, hashStop: ZERO_HASH });
+    peer.setTimer('headers-response', this.responseTimeoutMs, () =>
+      peer.disconnect(reason('timeout', 'headers_stalled', `no headers reply within ${this.responseTimeoutMs} ms`)),
+    );
+  }
+
+  private onHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): void {
+    const wasInFlight = st.inFlight;
+    st.inFlight = false;
+    peer.clearTimer('headers-response');
+    if (headers.length > MAX_HEADERS_PER_MSG) {
+      peer.misbehaving('too_many_headers', `${headers.length} headers in one message (max ${MAX_HEADERS_PER_MSG})`);
+      return;
+    }
+    if (headers.length === 0) {
+      this.caughtUp(peer, st);
+      return;
+    }
+    const before = this.chain.height;
+    const result = this.chain.acceptHeaders(headers, this.nowSeconds());
+    if (result.added > 0) {
+      this.persist();
+      this.received += result.added;
+      this.used.add(peer.label);
+    }
+    if (result.reorg) {
+      const r = result.reorg;
+      this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
+      this.emit('reorg', r, peer.label);
+    }
+    if (result.error) {
+      const { error, index } = result.error;
+      const rule = CHAIN_RULES[error.code];
+      if (error.code === 'prev_not_found' && index === 0) {
+        // BIP130: an announcement we cannot connect; ask for the headers in between.
+        if (++st.unconnecting > MAX_UNCONNECTING_HEADERS) {
+          peer.disconnect(reason('protocol', 'unconnecting_headers', `${st.unconnecting} header messages that do not connect`));
+          return;
+        }
+        this.request(peer);
+        return;
+      }
+      if (rule.ban) {
+        peer.misbehaving(error.code, `invalid header${error.height !== undefined ? ` at height ${error.height}` : ''}: ${error.message} [${rule.core}]`);
+        return;
+      }
+      if (rule.retryLater) {
+        this.log.info(`${peer.label}: header not accepted yet (${error.code}): ${error.message}`);
+        this.caughtUp(peer, st);
+        return;
+      }
+      peer.disconnect(reason('protocol', error.code, error.message));
+      return;
+    }
+    st.unconnecting = 0;
+    const last = headers[headers.length - 1] as Uint8Array;
+    const lastHeight = this.chain.findHeader(blockHash(last))?.height ?? this.chain.height;
+    st.claimedHeight = Math.max(st.claimedHeight, lastHeight);
+    if (this.chain.height !== before) this.emitProgress(peer);
+    if (this.announcedSynced && result.tipChanged) this.emit('tip', this.chain.height, this.chain.tip.hashHex, peer.label);
+
+    if (headers.length === MAX_HEADERS_PER_MSG) {
+      if (result.added === 0) {
+        // The same batch again: a peer stuck or playing games. Not invalid, so not a ban.
+        if (++st.noProgress >= MAX_NO_PROGRESS_BATCHES) {
+          peer.disconnect(reason('protocol', 'headers_no_progress', `${st.noProgress} full headers batches with nothing new`));
+          return;
+        }
+      } else st.noProgress = 0;
+      this.request(peer, blockHash(last)); // there may be more
+    } else if (wasInFlight || !this.announcedSynced) {
+      this.caughtUp(peer, st);
+    }
+  }
+
+  private caughtUp(peer: BitcoinPeer, st: PeerSync): void {
+    st.caughtUp = true;
+    if (st.claimedHeight > this.chain.height)
+      this.log.info(`${peer.label} claimed height ${st.claimedHeight} but has nothing beyond our ${this.chain.height}`);
+    st.claimedHeight = Math.min(st.claimedHeight, this.chain.height);
+    if (!this.initialDone && peer === this.syncPeer) {
+      this.initialDone = true;
+      this.syncPeer = undefined;
+      // After the initial sync, compare tips: ask every other peer what it has beyond ours.
+      for (const [p, s] of this.peers) if (p !== peer && !s.caughtUp && !s.inFlight) this.request(p);
+    }
+    this.checkSynced();
+  }
+
+  private checkSynced(): void {
+    if (!this.initialDone) return;
+    for (const s of this.peers.values()) if (s.inFlight || !s.caughtUp) return;
+    if (this.peers.size === 0) return;
+    const first = !this.announcedSynced;
+    this.announcedSynced = true;
+    if (first) {
+      const s = this.summary();
+      this.log.info(`headers synced: height ${s.height} tip ${s.tipHash}${s.belowMinimumWork ? ' (below the network minimum chain work: not trusted)' : ''}`);
+      this.emit('synced', s);
+    }
+  }
+
+  private emitProgress(peer: BitcoinPeer): void {
+    let peerHeight = this.chain.height;
+    for (const s of this.peers.values()) peerHeight = Math.max(peerHeight, s.claimedHeight);
+    const elapsed = Math.max(1e-6, (this.monotonic() - this.startedAt) / 1000);
+    this.emit('progress', { height: this.chain.height, peerHeight, headersPerSec: this.received / elapsed, peer: peer.label });
+  }
+}
+
+/** Display hash of a raw header (for logs). */
+export function headerHashHex(raw: Uint8Array): string {
+  return hashToDisplay(blockHash(raw));
+}
