@@ -87,7 +87,8 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private syncPeer: BitcoinPeer | undefined;
   private initialDone = false;
   private announcedSynced = false;
-  private readonly startedAt: number;
+  /** When the first getheaders went out (headers/s is measured from there). */
+  private startedAt: number | undefined;
   private readonly startHeight: number;
   private received = 0;
   private readonly used = new Set<string>();
@@ -100,7 +101,6 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     this.nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.responseTimeoutMs = opts.responseTimeoutMs ?? HEADERS_RESPONSE_TIMEOUT_MS;
-    this.startedAt = this.monotonic();
     this.startHeight = this.chain.height;
   }
 
@@ -113,7 +113,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   }
 
   summary(): SyncSummary {
-    const seconds = Math.max(1e-6, (this.monotonic() - this.startedAt) / 1000);
+    const seconds = Math.max(1e-6, (this.monotonic() - (this.startedAt ?? this.monotonic())) / 1000);
     return {
       height: this.chain.height,
       tipHash: this.chain.tip.hashHex,
@@ -199,6 +199,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
     st.inFlight = true;
     st.requestedAt = this.monotonic();
+    this.startedAt ??= st.requestedAt;
     peer.send({ command: 'getheaders', version: PROTOCOL_VERSION, locator, hashStop: ZERO_HASH });
     peer.setTimer('headers-response', this.responseTimeoutMs, () =>
       peer.disconnect(reason('timeout', 'headers_stalled', `no headers reply within ${this.responseTimeoutMs} ms`)),
@@ -304,7 +305,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private emitProgress(peer: BitcoinPeer): void {
     let peerHeight = this.chain.height;
     for (const s of this.peers.values()) peerHeight = Math.max(peerHeight, s.claimedHeight);
-    const elapsed = Math.max(1e-6, (this.monotonic() - this.startedAt) / 1000);
+    const elapsed = Math.max(1e-6, (this.monotonic() - (this.startedAt ?? this.monotonic())) / 1000);
     this.emit('progress', { height: this.chain.height, peerHeight, headersPerSec: this.received / elapsed, peer: peer.label });
   }
 }

@@ -5,8 +5,10 @@ import type { SpvError } from '../util/errors.js';
 export type Frame<M> =
   /** A whole, well-formed message. `bytes` is its size on the wire. */
   | { readonly kind: 'message'; readonly message: M; readonly bytes: number }
-  /** One message was bad (e.g. checksum mismatch) but the stream is still in sync: skip it. */
-  | { readonly kind: 'invalid'; readonly error: SpvError; readonly bytes: number }
+  /** One message was bad (e.g. checksum mismatch) but the stream is still in sync: skip it.
+   * `misbehaving`: the codec knows this breaks a rule worth a ban at once (e.g. more
+   * entries than the protocol allows), not merely a corrupted message. */
+  | { readonly kind: 'invalid'; readonly error: SpvError; readonly bytes: number; readonly misbehaving?: boolean }
   /** The stream cannot be trusted any more (wrong magic, oversized length): disconnect. */
   | { readonly kind: 'fatal'; readonly error: SpvError };
 

@@ -210,17 +210,16 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     try {
       this.protocol.onMessage(peer as Peer<M, S>, message);
     } catch (err) {
-      // A protocol bug or a typed rule violation must not take the process down.
-      if (err instanceof SpvError) this.misbehaving(peer, err.code, err.message);
-      else {
-        this.log.error(`internal error handling ${this.codec.describe(message)} from ${peer.label}: ${errorMessage(err)}`);
-        peer.disconnect(reason('local', 'internal_error', errorMessage(err)));
-      }
+      // A bug on our side must not take the process down, nor be blamed on the peer:
+      // protocols report rule breaches explicitly with peer.misbehaving().
+      this.log.error(`internal error handling ${this.codec.describe(message)} from ${peer.label}: ${errorMessage(err)}`);
+      peer.disconnect(reason('local', 'internal_error', errorMessage(err)));
     }
   }
 
-  onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error): void {
+  onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error, misbehaving: boolean): void {
     const code = error instanceof SpvError ? error.code : 'invalid_frame';
+    if (misbehaving) return this.misbehaving(peer, code, error.message);
     this.log.debug(`${peer.label}: skipped invalid message (${code}): ${error.message}`);
     if (peer.stats.invalidFrames > this.opts.maxInvalidFrames)
       this.misbehaving(peer, 'too_many_invalid', `${peer.stats.invalidFrames} invalid messages (last: ${error.message})`);

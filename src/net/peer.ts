@@ -25,7 +25,7 @@ export interface PeerStats {
 /** What the peer manager hands a Peer so it can report back without a cycle of imports. */
 export interface PeerHost<M> {
   onPeerMessage(peer: Peer<M, unknown>, message: M): void;
-  onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error): void;
+  onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error, misbehaving: boolean): void;
   onPeerClosed(peer: Peer<M, unknown>, why: DisconnectReason): void;
   misbehaving(peer: Peer<M, unknown>, code: string, message: string): void;
   markEstablished(peer: Peer<M, unknown>): void;
@@ -147,7 +147,7 @@ export class Peer<M, S = unknown> {
           break;
         case 'invalid':
           this.stats.invalidFrames++;
-          this.host.onPeerInvalidFrame(this as Peer<M, unknown>, frame.error);
+          this.host.onPeerInvalidFrame(this as Peer<M, unknown>, frame.error, frame.misbehaving ?? false);
           break;
         case 'fatal':
           this.disconnect(reason('protocol', frame.error.code, frame.error.message));

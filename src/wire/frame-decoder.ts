@@ -44,6 +44,7 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
   private fill = 0;
   /** Why the payload being skipped is invalid (Skip state). */
   private skipError: WireError | undefined;
+  private skipMisbehaving = false;
 
   constructor(magic: Uint8Array) {
     if (magic.length !== MAGIC_SIZE) throw new WireError('bad_value', `magic must be ${MAGIC_SIZE} bytes, got ${magic.length}`);
@@ -118,21 +119,24 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
     const name = parseCommandField(h, MAGIC_SIZE);
     if (typeof name !== 'string') return this.startSkip(frames, name);
     const cap = maxPayloadFor(name);
-    if (length > cap) return this.startSkip(frames, new WireError('oversized', `${name}: payload length ${length} above its limit ${cap}`));
+    // Core punishes oversized headers/inv/getdata/addr messages as misbehaviour; a payload
+    // above its command's cap can only be such a message.
+    if (length > cap) return this.startSkip(frames, new WireError('oversized', `${name}: payload length ${length} above its limit ${cap}`), LIST_COMMANDS.has(name));
     this.name = name;
     this.payload = new Uint8Array(length);
     this.state = State.Payload;
     if (length === 0) this.finishFrame(frames);
   }
 
-  private startSkip(frames: Frame<Message>[], error: WireError): void {
+  private startSkip(frames: Frame<Message>[], error: WireError, misbehaving = false): void {
     this.skipError = error;
+    this.skipMisbehaving = misbehaving;
     this.state = State.Skip;
     if (this.length === 0) this.finishSkip(frames);
   }
 
   private finishSkip(frames: Frame<Message>[]): void {
-    frames.push({ kind: 'invalid', error: this.skipError!, bytes: HEADER_SIZE + this.length });
+    frames.push({ kind: 'invalid', error: this.skipError!, bytes: HEADER_SIZE + this.length, misbehaving: this.skipMisbehaving });
     this.skipError = undefined;
     this.state = State.Header;
   }
@@ -151,10 +155,15 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
       frames.push({ kind: 'message', message: decodePayload(this.name, payload), bytes });
     } catch (err) {
       const error = err instanceof WireError ? err : new WireError('internal', `${this.name}: ${err instanceof Error ? err.message : String(err)}`);
-      frames.push({ kind: 'invalid', error, bytes });
+      // More entries than the protocol allows (Core: "headers message size", oversized inv/addr).
+      frames.push({ kind: 'invalid', error, bytes, misbehaving: error.code === 'too_many' });
     }
   }
 }
+
+/** Messages whose size is bounded by an entry count Core enforces as misbehaviour
+ * (MAX_HEADERS_RESULTS, MAX_INV_SZ, MAX_ADDR_TO_SEND). */
+const LIST_COMMANDS: ReadonlySet<string> = new Set(['headers', 'inv', 'getdata', 'notfound', 'addr', 'addrv2']);
 
 /** The Bitcoin v1 codec for one network (`magic` = NetworkParams.magic, wire bytes). */
 export function bitcoinCodec(magic: Uint8Array): Codec<Message> {
