@@ -94,7 +94,7 @@ describe('spv connect', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'spv-seeds-')), 'seeds.txt');
     writeFileSync(file, closed.map((p) => `127.0.0.1:${p}`).join('\n') + '\n');
     const started = Date.now();
-    const r = await runCli(['connect', '--testnet4', '--dns-server', dns.server, '--seeds-file', file, '--timeout', '2000'], { timeoutMs: 30000 });
+    const r = await runCli(['connect', '--testnet4', '--no-sync', '--dns-server', dns.server, '--seeds-file', file, '--timeout', '2000'], { timeoutMs: 30000 });
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(25000);
     expect(r.stderr).toMatch(/no reachable peers on testnet4/);
@@ -110,7 +110,7 @@ describe('spv connect', () => {
     const ports = [a, b, c].map((s) => s.match[1] as string);
     try {
       const client = await startCli(
-        ['connect', '--regtest', '--max-peers', '2', '--json', '--status-interval', '300', ...ports.flatMap((p) => ['--connect', `127.0.0.1:${p}`])],
+        ['connect', '--regtest', '--no-sync', '--max-peers', '2', '--json', '--status-interval', '300', ...ports.flatMap((p) => ['--connect', `127.0.0.1:${p}`])],
         /"event":"peer_connected".*\n(.*\n)*.*"event":"peer_connected"/,
       );
       const connectedPorts = (): string[] =>
@@ -140,7 +140,7 @@ describe('spv connect', () => {
     const served = await startCli(['serve', '--testnet4', '--listen', `${host}:48333`], /listening on/);
     dns = await startDnsServer({ 'seed.testnet4.bitcoin.sprovoost.nl': { a: [host] }, 'seed.testnet4.wiz.biz': { a: [host] } });
     try {
-      const r = await runCli(['connect', '--testnet4', '--dns-server', dns.server, '--seeds-file', '/dev/null', '--duration', '1500', '--json'], { timeoutMs: 20000 });
+      const r = await runCli(['connect', '--testnet4', '--no-sync', '--dns-server', dns.server, '--seeds-file', '/dev/null', '--duration', '1500', '--json'], { timeoutMs: 20000 });
       expect(r.code).toBe(0);
       const events = jsonEvents(r.stdout);
       const discovery = events.find((e) => e.event === 'discovery') as { report: { dnsAddresses: number } } | undefined;
