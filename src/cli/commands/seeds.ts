@@ -10,6 +10,7 @@ import { withCommonOptions, type CommonArgs } from '../common-options.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { resolveNetwork, withNetworkOptions, type NetworkArgs } from '../network-options.js';
 import { formatMs, table, toJson } from '../output.js';
+import type { NetworkParams } from '../../params/networks.js';
 
 export interface SeedsArgs extends NetworkArgs, CommonArgs {
   resolve?: boolean;
@@ -18,7 +19,10 @@ export interface SeedsArgs extends NetworkArgs, CommonArgs {
   /** false with --no-dns. */
   dns?: boolean;
   timeout?: number;
-  // PROBE HOOK: the lead adds `probe?: boolean` here and an option in the builder below.
+  /** Handshake with every listed address (DNS answers with --resolve, and the fixed seeds). */
+  probe?: boolean;
+  /** Probes in flight at once. */
+  'probe-parallel'?: number;
 }
 
 /** Where output goes; tests pass collectors and may replace the DNS lookup. */
@@ -51,6 +55,8 @@ export interface SeedsReport {
   readonly defaultPort: number;
   readonly dnsSeeds: { host: string; names: string[]; filters: readonly string[] | null }[];
   readonly fixedSeeds: { file: string; replacesShipped: boolean; count: number; addresses: string[] };
+  /** With --probe: one handshake per address. */
+  readonly probes?: ProbeOutcome[];
   readonly resolve?: {
     readonly server: string;
     readonly timeoutMs: number;
@@ -71,7 +77,8 @@ export const seedsCommand: CommandModule<object, SeedsArgs> = {
       .option('seeds-file', { type: 'string', describe: 'list this file instead of the shipped seeds/<network>.txt' })
       .option('dns', { type: 'boolean', default: true, describe: 'use the DNS seeds (--no-dns skips them)' })
       .option('timeout', { type: 'number', default: DNS_SEED_TIMEOUT_MS, describe: 'per-seed DNS deadline, ms' })
-      // PROBE HOOK: .option('probe', { type: 'boolean', describe: 'handshake with every address' })
+      .option('probe', { type: 'boolean', describe: 'handshake with every address listed (DNS answers with --resolve, and fixed seeds)' })
+      .option('probe-parallel', { type: 'number', default: PROBE_PARALLEL, describe: 'handshakes in flight at once with --probe' })
       .example('$0 seeds --testnet4', 'DNS seeds and fixed nodes of testnet4')
       .example('$0 seeds --testnet4 --resolve --json', "each seed's answers as one JSON document") as never,
   handler: async (args) => {
@@ -134,9 +141,13 @@ export async function runSeeds(args: SeedsArgs, io: SeedsIo = PROCESS_IO): Promi
     ...(resolve ? { resolve } : {}),
   };
 
-  // PROBE HOOK: with --probe, handshake each address of seedsToProbe(report) (e.g. with
-  // bitcoin/probe.js probePeer, a few at a time under a deadline) and add the outcomes to the
-  // report before printing.
+  if (args.probe) {
+    const parallel = args['probe-parallel'] ?? PROBE_PARALLEL;
+    if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('bad_probe_parallel', '--probe-parallel must be a positive integer');
+    const probes = await probeAll(params, seedsToProbe(report), { timeoutMs, parallel });
+    (report as { probes?: ProbeOutcome[] }).probes = probes;
+    if (!probes.some((p) => p.ok)) exitCode = EXIT_FAILURE;
+  }
 
   io.out(args.json ? `${toJson(report)}\n` : humanReport(report, args.dns === false));
   return { report, exitCode };
@@ -201,7 +212,53 @@ function humanReport(r: SeedsReport, noDns: boolean): string {
       lines.push('', `${res.distinctAddresses} distinct address${res.distinctAddresses === 1 ? '' : 'es'} from ${res.seeds.length} seeds`);
     }
   }
+  if (r.probes) {
+    lines.push('', `Probes (${r.probes.filter((p) => p.ok).length}/${r.probes.length} answered):`);
+    lines.push(
+      indent(
+        table([
+          ['address', 'result', 'agent', 'height', 'handshake'],
+          ...r.probes.map((p) => [p.address, p.ok ? 'ok' : (p.error ?? 'failed'), p.userAgent ?? '-', p.startHeight === undefined ? '-' : String(p.startHeight), formatMs(p.handshakeMs)]),
+        ]),
+      ),
+    );
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** Handshakes in flight at once for --probe. */
+export const PROBE_PARALLEL = 8;
+
+export interface ProbeOutcome {
+  readonly address: string;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly userAgent?: string;
+  readonly startHeight?: number;
+  readonly handshakeMs?: number;
+  readonly pingMs?: number;
+}
+
+/** One handshake per address (bitcoin/probe.ts), `parallel` at a time, each under `timeoutMs`. */
+async function probeAll(params: NetworkParams, addresses: readonly string[], opts: { timeoutMs: number; parallel: number }): Promise<ProbeOutcome[]> {
+  const { probePeer } = await import('../../bitcoin/probe.js');
+  const { parseHostPort } = await import('../../util/address.js');
+  const out: ProbeOutcome[] = new Array(addresses.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < addresses.length) {
+      const i = next++;
+      const address = addresses[i] as string;
+      try {
+        const r = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs });
+        out[i] = { address, ok: true, userAgent: r.userAgent, startHeight: r.startHeight, handshakeMs: r.handshakeMs, pingMs: r.pingMs };
+      } catch (err) {
+        out[i] = { address, ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.parallel, addresses.length) }, worker));
+  return out;
 }
 
 /** Addresses in as many columns as fit in about 100 characters, IPv4 before IPv6 (bracketed). */
