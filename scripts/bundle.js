@@ -26,8 +26,10 @@ const spvPlugin = {
       return { path: `./${rel.split(sep).join('/')}`, external: true };
     });
     b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
       if (args.importer !== lazyStringWidth) return { path: lazyStringWidth };
-      const real = await b.resolve('string-width', { kind: 'require-call', resolveDir: join(root, 'node_modules', 'yargs') });
+      const yargsDir = join(root, 'node_modules', 'yargs');
+      const real = await b.resolve('string-width', { kind: 'require-call', resolveDir: yargsDir, pluginData: 'real' });
       if (real.errors.length === 0 && typeof (await import(pathToFileURL(real.path).href)).default !== 'function') {
         return { errors: [{ text: `${real.path} has no default export function` }] };
       }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // spv: the command-line entry point. Commands are listed in commands/index.ts; each loads its
 // heavy modules (sockets, winston, chain) only when it runs, so `spv --help` starts fast.
+// `spv` runs this file bundled with yargs as dist/spv.js (scripts/bundle.js).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands/index.js';
 import { reportFatal } from './exit.js';
+
+/** package.json's version, set by scripts/bundle.js; yargs finds it itself when unbundled. */
+declare const __SPV_VERSION__: string | undefined;
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('spv')
@@ -14,7 +18,8 @@ const cli = yargs(hideBin(process.argv))
   .recommendCommands()
   .help()
   .alias('h', 'help')
-  .version()
+  // English like the rest of our text (yargs' translations are not in the bundle).
+  .locale('en')
   .wrap(Math.min(110, process.stdout.columns || 100))
   .fail((msg, err) => {
     if (err) throw err;
@@ -22,6 +27,8 @@ const cli = yargs(hideBin(process.argv))
     process.exit(2);
   });
 
+if (typeof __SPV_VERSION__ === 'string') cli.version(__SPV_VERSION__);
+else cli.version();
 for (const c of COMMANDS) cli.command(c);
 
 try {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const RUNS = 15;
 const GOAL_RATIO = 2.5;
-const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const main = fileURLToPath(new URL('../../spv.js', import.meta.url)); // dist/spv.js, the bin
 
 interface Case {
   readonly name: string;

@@ -1,10 +1,10 @@
-// Run the compiled `spv` CLI (built once by tests/global-setup.js) as a child process.
+// Run the built `spv` CLI (dist/spv.js, built once by tests/global-setup.js) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SPV = resolve(ROOT, 'dist/src/cli/main.js');
+export const SPV = resolve(ROOT, 'dist/spv.js');
 
 export interface CliResult {
   code: number | null;
