@@ -14,7 +14,7 @@ import { HeaderStore } from '../../src/chain/header-store.js';
 
 const regtest = NETWORKS.regtest;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SPV = resolve(ROOT, 'dist/src/cli/main.js');
+const SPV = resolve(ROOT, 'dist/spv.js');
 
 function serve(args: string[]): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((res, rej) => {

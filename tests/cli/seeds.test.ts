@@ -2,6 +2,7 @@
 // (dist/, built by the jest global setup) for exit codes. DNS answers come from a dns2 server
 // on loopback that answers the real seed names; nothing leaves the machine.
 import { execFile } from 'node:child_process';
+import { SPV } from '../helpers/cli.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ async function seeds(args: SeedsArgs): Promise<Captured> {
 /** Run the compiled CLI without blocking this process (the DNS server lives here). */
 function spv(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/src/cli/main.js', ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [SPV, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -145,7 +146,7 @@ describe('spv seeds', () => {
     await expect(seeds({ testnet4: true, regtest: true })).rejects.toThrow(UsageError);
   });
 
-  describe('compiled CLI (dist/src/cli/main.js)', () => {
+  describe('compiled CLI (dist/spv.js)', () => {
     test('bad --dns-server → exit 2 with a clear message', async () => {
       const r = await spv(['seeds', '--testnet4', '--resolve', '--dns-server', 'not-an-ip']);
       expect(r.code).toBe(2);
