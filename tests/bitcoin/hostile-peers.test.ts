@@ -182,3 +182,14 @@ test('getaddr is answered once per connection', async () => {
   expect(c.received.includes(Buffer.from([127, 0, 0, 77]))).toBe(true);
   expect(c.commands()).not.toContain('wtxidrelay');
 });
+
+test('a peer that never answers our pings is dropped at the ping timeout', async () => {
+  await node.manager.close();
+  node = createBitcoinNode({ params: regtest, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, pingTimeoutMs: 800 });
+  port = (await node.manager.listen({ host: '127.0.0.1', port: 0 })).port;
+  const gone = new Promise<string>((resolve) => node.manager.once('disconnected', (_p, why) => resolve(why.code)));
+  const c = await RawClient.connect(port, '127.0.0.1', freshHost());
+  await handshake(c); // receives the server's ping, never answers it
+  await expect(gone).resolves.toBe('ping_timeout');
+  expect(await c.waitClosed(3000)).toBe(true);
+});
