@@ -3,7 +3,7 @@
 // bounded store so a gossip flood cannot grow memory.
 import { isIP } from 'node:net';
 import { Bip155Network, type Message, type TimedNetAddress } from '../wire/message.js';
-import { parseIpv4, parseIpv6 } from '../wire/ip.js';
+import { parseIpv4, parseIpv6 } from '../util/ip.js';
 import { makeAddrV2Entry } from '../wire/messages/addrv2.js';
 import { MAX_ADDR_TO_SEND } from './constants.js';
 import type { BitcoinPeer, PeerService } from './protocol.js';

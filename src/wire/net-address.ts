@@ -3,7 +3,7 @@
 // (protocol.md 2.2; Core protocol.h CAddress / netaddress.h CService).
 import type { NetAddress, TimedNetAddress } from './message.js';
 import { WireError } from './errors.js';
-import { hostFromIp16, ip16FromHost } from './ip.js';
+import { hostFromIp16, ip16FromHost } from '../util/ip.js';
 import type { ByteReader } from './reader.js';
 import type { ByteWriter } from './writer.js';
 

@@ -8,7 +8,8 @@ import type { Frame } from '../../src/net/codec.js';
 import type { Message, NetAddress, TimedNetAddress, InvItem } from '../../src/wire/message.js';
 import { BitcoinFrameDecoder } from '../../src/wire/frame-decoder.js';
 import { makeAddrV2Entry, bip155AddressLength } from '../../src/wire/messages/addrv2.js';
-import { hostFromIp16 } from '../../src/wire/ip.js';
+import { hostFromIp16 } from '../../src/util/ip.js';
+import { arbBlock, arbTx } from '../tx/arbitraries.js';
 
 export const VECTORS_PATH = '/work/shared/reference/vectors/messages.json';
 
@@ -132,6 +133,37 @@ export const ARBITRARIES: Readonly<Record<Message['command'], fc.Arbitrary<Messa
     reason: fc.string({ maxLength: 111 }),
     data: fc.oneof(bytesN(0), bytesN(32)),
   }),
+  tx: arbTx.map((tx) => ({ command: 'tx' as const, tx })),
+  block: arbBlock.map((block) => ({ command: 'block' as const, block })),
+  merkleblock: fc.record({
+    command: fc.constant('merkleblock' as const),
+    header: bytesN(80),
+    totalTransactions: u32,
+    hashes: fc.array(hash, { maxLength: 30 }),
+    flags: fc.uint8Array({ maxLength: 20 }),
+  }),
+  filterload: fc.record({
+    command: fc.constant('filterload' as const),
+    filter: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constant(new Uint8Array(36_000))),
+    hashFuncs: fc.integer({ min: 0, max: 50 }),
+    tweak: u32,
+    flags: u8,
+  }),
+  filteradd: fc.record({ command: fc.constant('filteradd' as const), data: fc.uint8Array({ maxLength: 520 }) }),
+  filterclear: fc.constant({ command: 'filterclear' as const }),
+  mempool: fc.constant({ command: 'mempool' as const }),
+  getcfilters: fc.record({ command: fc.constant('getcfilters' as const), filterType: u8, startHeight: u32, stopHash: hash }),
+  cfilter: fc.record({ command: fc.constant('cfilter' as const), filterType: u8, blockHash: hash, filter: fc.uint8Array({ maxLength: 400 }) }),
+  getcfheaders: fc.record({ command: fc.constant('getcfheaders' as const), filterType: u8, startHeight: u32, stopHash: hash }),
+  cfheaders: fc.record({
+    command: fc.constant('cfheaders' as const),
+    filterType: u8,
+    stopHash: hash,
+    previousFilterHeader: hash,
+    filterHashes: fc.array(hash, { maxLength: 40 }),
+  }),
+  getcfcheckpt: fc.record({ command: fc.constant('getcfcheckpt' as const), filterType: u8, stopHash: hash }),
+  cfcheckpt: fc.record({ command: fc.constant('cfcheckpt' as const), filterType: u8, stopHash: hash, filterHeaders: fc.array(hash, { maxLength: 40 }) }),
   unknown: fc.record({
     command: fc.constant('unknown' as const),
     name: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 12 }).filter((n) => !KNOWN.has(n)),
@@ -142,6 +174,8 @@ export const ARBITRARIES: Readonly<Record<Message['command'], fc.Arbitrary<Messa
 const KNOWN = new Set([
   'version', 'verack', 'ping', 'pong', 'wtxidrelay', 'sendaddrv2', 'sendheaders', 'sendcmpct', 'feefilter',
   'getaddr', 'addr', 'addrv2', 'inv', 'getdata', 'notfound', 'getheaders', 'headers', 'reject',
+  'tx', 'block', 'merkleblock', 'filterload', 'filteradd', 'filterclear', 'mempool',
+  'getcfilters', 'cfilter', 'getcfheaders', 'cfheaders', 'getcfcheckpt', 'cfcheckpt',
 ]);
 
 export const arbMessage: fc.Arbitrary<Message> = fc.oneof(...Object.values(ARBITRARIES));

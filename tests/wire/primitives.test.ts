@@ -8,7 +8,7 @@ import { WireError } from '../../src/wire/errors.js';
 import { ByteReader, MAX_SIZE } from '../../src/wire/reader.js';
 import { ByteWriter } from '../../src/wire/writer.js';
 import { messageChecksum, sha256dFast } from '../../src/wire/checksum.js';
-import { formatIpv6, hostFromIp16, ip16FromHost, parseIpv4, parseIpv6 } from '../../src/wire/ip.js';
+import { formatIpv6, hostFromIp16, ip16FromHost, parseIpv4, parseIpv6 } from '../../src/util/ip.js';
 
 function code(fn: () => unknown): string {
   try {

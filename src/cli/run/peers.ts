@@ -11,15 +11,9 @@ import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
 import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { OutboundConnector, type DialAttempt } from '../../bitcoin/outbound.js';
 import type { PeerService } from '../../bitcoin/protocol.js';
+import type { PeerOptionArgs } from '../peer-options.js';
 
-export interface PeerArgs {
-  'max-peers': number;
-  connect?: string[];
-  'dns-server'?: string;
-  'seeds-file'?: string;
-  dns: boolean;
-  timeout: number;
-}
+export type PeerArgs = Omit<PeerOptionArgs, 'datadir'>;
 
 export interface PeerSession {
   readonly node: BitcoinNode;

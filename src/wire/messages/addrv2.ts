@@ -6,7 +6,7 @@
 // invalid ('bad_value'), as Core's deserializer throws (netaddress.h UnserializeV2Stream).
 import { Bip155Network, type AddrV2Entry, type AddrV2Message } from '../message.js';
 import { WireError } from '../errors.js';
-import { formatIpv4, formatIpv6 } from '../ip.js';
+import { formatIpv4, formatIpv6 } from '../../util/ip.js';
 import { ByteReader } from '../reader.js';
 import type { ByteWriter } from '../writer.js';
 

@@ -1,6 +1,6 @@
-// IP address text <-> bytes for net_addr (16-byte IPv6 with IPv4-mapped ::ffff:a.b.c.d) and
-// BIP155 addrv2. Written here (not node:net) to keep wire/ pure; output follows RFC 5952 so
-// bytes -> text -> bytes is the identity, which the round-trip tests rely on.
+// IP address text <-> bytes (16-byte IPv6 with IPv4-mapped ::ffff:a.b.c.d, as in net_addr and
+// BIP155 addrv2), and the one canonical text form (RFC 5952) that wire/ and discovery/ share.
+// Pure (no node:net); bytes -> text -> bytes is the identity, which the round-trip tests rely on.
 
 const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]; // RFC 4291 2.5.5.2
 
