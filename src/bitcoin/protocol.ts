@@ -57,7 +57,8 @@ export type BitcoinPeer = Peer<Message, BitcoinPeerState>;
 /** A feature that runs on established connections (sync, address relay, header serving). */
 export interface PeerService {
   onReady?(peer: BitcoinPeer): void;
-  /** Every message received after the handshake, except version/verack/ping/pong. */
+  /** Every message received after the handshake, except version/verack/ping and the pongs
+   * of our keep-alive pings. */
   onMessage?(peer: BitcoinPeer, message: Message): void;
   onDisconnect?(peer: BitcoinPeer, why: DisconnectReason): void;
 }
@@ -195,7 +196,7 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
         if (rtt !== undefined) {
           peer.clearTimer('pong');
           this.emit('pong', peer, rtt);
-        }
+        } else this.dispatch(peer, msg); // not our keep-alive: a service's barrier ping
         return;
       }
       case 'unknown':
@@ -216,6 +217,19 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
       case 'notfound':
       case 'getheaders':
       case 'headers':
+      case 'tx':
+      case 'block':
+      case 'merkleblock':
+      case 'filterload':
+      case 'filteradd':
+      case 'filterclear':
+      case 'mempool':
+      case 'getcfilters':
+      case 'cfilter':
+      case 'getcfheaders':
+      case 'cfheaders':
+      case 'getcfcheckpt':
+      case 'cfcheckpt':
         if (!peer.established) return this.ignoreBeforeVerack(peer, msg.command);
         this.dispatch(peer, msg);
         return;

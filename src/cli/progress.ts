@@ -28,6 +28,8 @@ export class SyncProgressView {
   constructor(
     private readonly mode: ProgressMode,
     private readonly log: Log,
+    /** What is counted: "headers", "blocks scanned". */
+    private readonly unit = 'headers',
   ) {}
 
   update(p: SyncProgress, force = false): void {
@@ -36,7 +38,7 @@ export class SyncProgressView {
       const frac = p.peerHeight > 0 ? Math.min(1, p.height / p.peerHeight) : 1;
       const filled = Math.round(frac * BAR_WIDTH);
       const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-      process.stdout.write(`\r${bar} ${p.height}/${p.peerHeight} headers  ${Math.round(p.headersPerSec)}/s  ETA ${eta(p)}   `);
+      process.stdout.write(`\r${bar} ${p.height}/${p.peerHeight} ${this.unit}  ${Math.round(p.headersPerSec)}/s  ETA ${eta(p)}   `);
       this.drawn = true;
       return;
     }
@@ -44,7 +46,7 @@ export class SyncProgressView {
     if (!force && now - this.last < every) return;
     this.last = now;
     if (this.mode === 'json') printJson({ event: 'progress', ...p });
-    else this.log.info(`headers ${p.height}/${p.peerHeight} (${Math.round(p.headersPerSec)}/s, ETA ${eta(p)}) from ${p.peer}`);
+    else this.log.info(`${this.unit} ${p.height}/${p.peerHeight} (${Math.round(p.headersPerSec)}/s, ETA ${eta(p)})${p.peer ? ` from ${p.peer}` : ''}`);
   }
 
   /** End the bar's line. */

@@ -43,6 +43,10 @@ export interface NetworkParams {
   /** Heights at which BIP34/66/65 become active (buried deployments). */
   readonly buried: { readonly bip34: number; readonly bip66: number; readonly bip65: number };
   readonly bech32Hrp: string;
+  /** Base58Check version byte of P2PKH addresses (Core base58Prefixes[PUBKEY_ADDRESS]). */
+  readonly base58Pubkey: number;
+  /** Base58Check version byte of P2SH addresses (Core base58Prefixes[SCRIPT_ADDRESS]). */
+  readonly base58Script: number;
   /** Note printed when the network is chosen (Core prints one for -testnet). */
   readonly deprecation?: string;
 }
@@ -115,6 +119,8 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkParams>> = {
     minimumChainWork: 0x0000000000000000000000000000000000000000dee8e2a309ad8a9820433c68n,
     buried: { bip34: 227931, bip66: 363725, bip65: 388381 },
     bech32Hrp: 'bc',
+    base58Pubkey: 0x00,
+    base58Script: 0x05,
   },
   testnet3: {
     name: 'testnet3',
@@ -153,6 +159,8 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkParams>> = {
     minimumChainWork: 0x0000000000000000000000000000000000000000000016dd270dd94fac1d7632n,
     buried: { bip34: 21111, bip66: 330776, bip65: 581885 },
     bech32Hrp: 'tb',
+    base58Pubkey: 0x6f,
+    base58Script: 0xc4,
     // Bitcoin Core 28+ prints this when started with -testnet (init.cpp).
     deprecation:
       'Support for testnet3 is deprecated and will be removed in an upcoming release. Consider switching to testnet4.',
@@ -182,6 +190,8 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkParams>> = {
     minimumChainWork: 0x00000000000000000000000000000000000000000000034a4690fe592dc49c7cn,
     buried: { bip34: 1, bip66: 1, bip65: 1 },
     bech32Hrp: 'tb',
+    base58Pubkey: 0x6f,
+    base58Script: 0xc4,
   },
   signet: {
     name: 'signet',
@@ -212,6 +222,8 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkParams>> = {
     minimumChainWork: 0x0000000000000000000000000000000000000000000000000000067d328e681an,
     buried: { bip34: 1, bip66: 1, bip65: 1 },
     bech32Hrp: 'tb',
+    base58Pubkey: 0x6f,
+    base58Script: 0xc4,
   },
   regtest: {
     name: 'regtest',
@@ -238,6 +250,8 @@ export const NETWORKS: Readonly<Record<NetworkName, NetworkParams>> = {
     minimumChainWork: 0n,
     buried: { bip34: 1, bip66: 1, bip65: 1 },
     bech32Hrp: 'bcrt',
+    base58Pubkey: 0x6f,
+    base58Script: 0xc4,
   },
 };
 

@@ -24,6 +24,19 @@ import * as sendheaders from './messages/sendheaders.js';
 import * as verack from './messages/verack.js';
 import * as version from './messages/version.js';
 import * as wtxidrelay from './messages/wtxidrelay.js';
+import * as block from './messages/block.js';
+import * as cfcheckpt from './messages/cfcheckpt.js';
+import * as cfheaders from './messages/cfheaders.js';
+import * as cfilter from './messages/cfilter.js';
+import * as filteradd from './messages/filteradd.js';
+import * as filterclear from './messages/filterclear.js';
+import * as filterload from './messages/filterload.js';
+import * as getcfcheckpt from './messages/getcfcheckpt.js';
+import * as getcfheaders from './messages/getcfheaders.js';
+import * as getcfilters from './messages/getcfilters.js';
+import * as mempool from './messages/mempool.js';
+import * as merkleblock from './messages/merkleblock.js';
+import * as tx from './messages/tx.js';
 
 export const HEADER_SIZE = 24;
 export const COMMAND_SIZE = 12; // Core protocol.h MESSAGE_TYPE_SIZE
@@ -39,6 +52,8 @@ interface PayloadCodec {
 const CODECS: readonly PayloadCodec[] = [
   version, verack, ping, pong, wtxidrelay, sendaddrv2, sendheaders, sendcmpct, feefilter,
   getaddr, addr, addrv2, inv, getdata, notfound, getheaders, headers, reject,
+  tx, block, merkleblock, filterload, filteradd, filterclear, mempool,
+  getcfilters, cfilter, getcfheaders, cfheaders, getcfcheckpt, cfcheckpt,
 ];
 
 const BY_COMMAND: ReadonlyMap<string, PayloadCodec> = new Map(CODECS.map((c) => [c.COMMAND, c]));
@@ -126,6 +141,19 @@ function writePayload(w: ByteWriter, m: Message): string {
     case 'getheaders': getheaders.encode(w, m); break;
     case 'headers': headers.encode(w, m); break;
     case 'reject': reject.encode(w, m); break;
+    case 'tx': tx.encode(w, m); break;
+    case 'block': block.encode(w, m); break;
+    case 'merkleblock': merkleblock.encode(w, m); break;
+    case 'filterload': filterload.encode(w, m); break;
+    case 'filteradd': filteradd.encode(w, m); break;
+    case 'filterclear': filterclear.encode(w, m); break;
+    case 'mempool': mempool.encode(w, m); break;
+    case 'getcfilters': getcfilters.encode(w, m); break;
+    case 'cfilter': cfilter.encode(w, m); break;
+    case 'getcfheaders': getcfheaders.encode(w, m); break;
+    case 'cfheaders': cfheaders.encode(w, m); break;
+    case 'getcfcheckpt': getcfcheckpt.encode(w, m); break;
+    case 'cfcheckpt': cfcheckpt.encode(w, m); break;
     case 'unknown':
       checkCommandName(m.name);
       w.bytes(m.payload);

@@ -1,6 +1,8 @@
 // The Bitcoin P2P messages this client speaks, as one union tagged by `command`
 // (house style: a `switch` over it ends in an exhaustiveness check). Hashes are 32-byte
 // Uint8Arrays in wire order; 64-bit fields are bigint.
+import type { Tx } from '../tx/tx.js';
+import type { Block } from '../tx/block.js';
 
 /** An address as carried in version/addr (BIP155 network id 1 or 2 mapped onto IPv6). */
 export interface NetAddress {
@@ -89,6 +91,53 @@ export interface RejectMessage {
   readonly reason: string;
   readonly data: Uint8Array;
 }
+/** A transaction (legacy or BIP144 form, as sent); build it with tx/ `makeTx` or `decodeTx`. */
+export interface TxMessage { readonly command: 'tx'; readonly tx: Tx }
+/** A full block; build it with tx/ `makeBlock` or `decodeBlock`. */
+export interface BlockMessage { readonly command: 'block'; readonly block: Block }
+/** BIP37: a block header with a partial merkle tree proving the matched txids (verify with tx/ `verifyMerkleBlock`). */
+export interface MerkleBlockMessage {
+  readonly command: 'merkleblock';
+  /** Raw 80-byte header. */
+  readonly header: Uint8Array;
+  readonly totalTransactions: number;
+  readonly hashes: readonly Uint8Array[];
+  /** Flag bits, depth-first, least significant bit of each byte first. */
+  readonly flags: Uint8Array;
+}
+/** BIP37 filter (build it with bloom/ `BloomFilter`). */
+export interface FilterLoadMessage {
+  readonly command: 'filterload';
+  readonly filter: Uint8Array;
+  readonly hashFuncs: number;
+  readonly tweak: number;
+  /** BLOOM_UPDATE_NONE 0, _ALL 1, _P2PUBKEY_ONLY 2. */
+  readonly flags: number;
+}
+export interface FilterAddMessage { readonly command: 'filteradd'; readonly data: Uint8Array }
+export interface FilterClearMessage { readonly command: 'filterclear' }
+/** BIP35: asks for an inv of the peer's mempool. */
+export interface MempoolMessage { readonly command: 'mempool' }
+/** BIP157 requests and replies; filterType 0 is the BIP158 basic filter. */
+export interface GetCFiltersMessage { readonly command: 'getcfilters'; readonly filterType: number; readonly startHeight: number; readonly stopHash: Uint8Array }
+export interface CFilterMessage { readonly command: 'cfilter'; readonly filterType: number; readonly blockHash: Uint8Array; readonly filter: Uint8Array }
+export interface GetCFHeadersMessage { readonly command: 'getcfheaders'; readonly filterType: number; readonly startHeight: number; readonly stopHash: Uint8Array }
+export interface CFHeadersMessage {
+  readonly command: 'cfheaders';
+  readonly filterType: number;
+  readonly stopHash: Uint8Array;
+  /** Filter header of the block before the first one covered (zeros before genesis). */
+  readonly previousFilterHeader: Uint8Array;
+  readonly filterHashes: readonly Uint8Array[];
+}
+export interface GetCFCheckptMessage { readonly command: 'getcfcheckpt'; readonly filterType: number; readonly stopHash: Uint8Array }
+export interface CFCheckptMessage {
+  readonly command: 'cfcheckpt';
+  readonly filterType: number;
+  readonly stopHash: Uint8Array;
+  /** Filter headers at heights 1000, 2000, ... up to the stop block. */
+  readonly filterHeaders: readonly Uint8Array[];
+}
 /** A command we do not know: logged and skipped, never a crash (rust-bitcoin's Unknown). */
 export interface UnknownMessage { readonly command: 'unknown'; readonly name: string; readonly payload: Uint8Array }
 
@@ -111,6 +160,19 @@ export type Message =
   | GetHeadersMessage
   | HeadersMessage
   | RejectMessage
+  | TxMessage
+  | BlockMessage
+  | MerkleBlockMessage
+  | FilterLoadMessage
+  | FilterAddMessage
+  | FilterClearMessage
+  | MempoolMessage
+  | GetCFiltersMessage
+  | CFilterMessage
+  | GetCFHeadersMessage
+  | CFHeadersMessage
+  | GetCFCheckptMessage
+  | CFCheckptMessage
   | UnknownMessage;
 
 export type Command = Message['command'];

@@ -120,7 +120,7 @@ describe('BitcoinFrameDecoder hostile input', () => {
 
   test('a 4,000,000-byte unknown message is accepted and buffering stays within 24 + 4,000,000', () => {
     const payload = new Uint8Array(MAX_PROTOCOL_MESSAGE_LENGTH).fill(7);
-    const wire = encodeMessage(MAGIC, { command: 'unknown', name: 'block', payload });
+    const wire = encodeMessage(MAGIC, { command: 'unknown', name: 'cmpctblock', payload });
     const d = new BitcoinFrameDecoder(MAGIC);
     const frames: Frame<Message>[] = [];
     let maxBuffered = 0;
@@ -131,7 +131,7 @@ describe('BitcoinFrameDecoder hostile input', () => {
     expect(maxBuffered).toBeLessThanOrEqual(24 + MAX_PROTOCOL_MESSAGE_LENGTH);
     expect(frames).toHaveLength(1);
     const m = frames[0]!.kind === 'message' ? frames[0]!.message : undefined;
-    expect(m?.command === 'unknown' && m.name).toBe('block');
+    expect(m?.command === 'unknown' && m.name).toBe('cmpctblock');
     expect(m?.command === 'unknown' && m.payload.length).toBe(MAX_PROTOCOL_MESSAGE_LENGTH);
   });
 
@@ -206,7 +206,8 @@ describe('BitcoinFrameDecoder hostile input', () => {
     const twelve = rawFrame({ command: 'getcfcheckpt', payload: new Uint8Array(33) });
     const empty = rawFrame({ command: new Uint8Array(12), payload: new Uint8Array(1) });
     const frames = decodeFrames(MAGIC, concatBytes([twelve, empty]));
-    expect(frames.map((f) => f.kind === 'message' && f.message.command === 'unknown' && f.message.name)).toEqual(['getcfcheckpt', '']);
+    expect(frames.map((f) => f.kind === 'message' && (f.message.command === 'unknown' ? f.message.name : f.message.command))).toEqual(['getcfcheckpt', '']);
+    expect(frames[0]!.kind === 'message' && frames[0]!.message).toEqual({ command: 'getcfcheckpt', filterType: 0, stopHash: new Uint8Array(32) });
   });
 
   test.each(['constructor', '__proto__', 'toString', 'valueOf', 'prototype'])('command %j decodes as unknown', (name) => {

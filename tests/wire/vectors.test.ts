@@ -74,6 +74,66 @@ const CHECKS: Record<string, (m: Message, d: any) => void> = {
     // hosts for the IP-reachable networks, undefined for Tor v3 / I2P
     expect(a.map((e) => e.host)).toEqual(['2.59.134.244', '2001:bc8:1201:409:1618:77ff:fe5f:b12', undefined, undefined, 'fc10:efa7:ca6:1548:f8c:6bb9:1cc4:63ae']);
   },
+  mempool: (m) => only(m, 'mempool'),
+  filterclear: (m) => only(m, 'filterclear'),
+  filterload: (m, d) => {
+    const f = only(m, 'filterload');
+    expect(f.filter).toHaveLength(d.filter_len);
+    expect(toHex(f.filter)).toBe(d.filter_hex);
+    expect(f.hashFuncs).toBe(d.nHashFuncs);
+    expect(f.tweak).toBe(d.nTweak);
+    expect(f.flags).toBe(d.nFlags);
+  },
+  filteradd: (m, d) => {
+    const f = only(m, 'filteradd');
+    expect(f.data).toHaveLength(d.data_len);
+    expect(toHex(f.data)).toBe(d.data_hex);
+  },
+  merkleblock: (m, d) => {
+    const b = only(m, 'merkleblock');
+    expect(hashToDisplay(b.header.subarray(4, 36))).toBe(d.header.prev);
+    expect(hashToDisplay(b.header.subarray(36, 68))).toBe(d.header.merkle_root);
+    expect(b.totalTransactions).toBe(d.total_transactions);
+    expect(b.hashes.map(hashToDisplay)).toEqual(d.hashes);
+    expect(toHex(b.flags)).toBe(d.flags_hex);
+  },
+  getcfcheckpt: (m, d) => {
+    const g = only(m, 'getcfcheckpt');
+    expect(g.filterType).toBe(d.filter_type);
+    expect(hashToDisplay(g.stopHash)).toBe(d.stop_hash);
+  },
+  cfcheckpt: (m, d) => {
+    const c = only(m, 'cfcheckpt');
+    expect(c.filterType).toBe(d.filter_type);
+    expect(hashToDisplay(c.stopHash)).toBe(d.stop_hash);
+    expect(c.filterHeaders.map(toHex)).toEqual(d.filter_headers.map((h: any) => h.header_wire));
+    expect(c.filterHeaders.map(hashToDisplay)).toEqual(d.filter_headers.map((h: any) => h.header_display));
+  },
+  getcfheaders: (m, d) => {
+    const g = only(m, 'getcfheaders');
+    expect(g.filterType).toBe(d.filter_type);
+    expect(g.startHeight).toBe(d.start_height);
+    expect(hashToDisplay(g.stopHash)).toBe(d.stop_hash);
+  },
+  cfheaders: (m, d) => {
+    const c = only(m, 'cfheaders');
+    expect(c.filterType).toBe(d.filter_type);
+    expect(hashToDisplay(c.stopHash)).toBe(d.stop_hash);
+    expect(hashToDisplay(c.previousFilterHeader)).toBe(d.previous_filter_header_display);
+    expect(c.filterHashes.map(hashToDisplay)).toEqual(d.filter_hashes_display);
+  },
+  getcfilters: (m, d) => {
+    const g = only(m, 'getcfilters');
+    expect(g.filterType).toBe(d.filter_type);
+    expect(g.startHeight).toBe(d.start_height);
+    expect(hashToDisplay(g.stopHash)).toBe(d.stop_hash);
+  },
+  cfilter: (m, d) => {
+    const c = only(m, 'cfilter');
+    expect(c.filterType).toBe(d.filter_type);
+    expect(hashToDisplay(c.blockHash)).toBe(d.block_hash);
+    expect(toHex(c.filter)).toBe(d.filter_hex);
+  },
   reject: (m, d) => {
     const r = only(m, 'reject');
     expect(r.message).toBe(d.message);
@@ -105,7 +165,7 @@ describe('messages.json vectors', () => {
     if (check) {
       check(m, v.decoded);
     } else {
-      // messages we do not implement (getblocks, mempool, filter*, merkleblock, cf*) are values
+      // messages we do not implement (getblocks) are values
       const u = only(m, 'unknown');
       expect(u.name).toBe(v.header.command);
       expect(toHex(u.payload)).toBe(v.payload_hex);

@@ -9,6 +9,7 @@ import { syncCommand } from './sync.js';
 import { seedsCommand } from './seeds.js';
 import { toyCommand } from './toy.js';
 import { toyNetCommand } from './toy-net.js';
+import { watchCommand } from './watch.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [demoCommand, handshakeCommand, connectCommand, syncCommand, serveCommand, headersCommand, seedsCommand, toyCommand, toyNetCommand];
+export const COMMANDS: CommandModule<any, any>[] = [demoCommand, handshakeCommand, connectCommand, syncCommand, watchCommand, serveCommand, headersCommand, seedsCommand, toyCommand, toyNetCommand];
