@@ -7,6 +7,7 @@ import { NETWORKS, NETWORK_NAMES, type NetworkName, type NetworkParams } from '.
 import { bytesEqual } from '../util/bytes.js';
 import { sha256d } from '../util/hash.js';
 import { AddressError } from './errors.js';
+import { p2pkhScript, p2shScript } from '../tx/builder.js';
 
 export type AddressType = 'p2pkh' | 'p2sh' | 'p2wpkh' | 'p2wsh' | 'p2tr' | 'witness_unknown';
 
@@ -51,15 +52,8 @@ function wrongNetwork(text: string, owners: string, params: NetworkParams): Addr
 
 // ---- scripts --------------------------------------------------------------------------------
 
-export function p2pkhScript(hash160: Uint8Array): Uint8Array {
-  if (hash160.length !== 20) throw new AddressError('bad_length', `P2PKH needs a 20-byte hash, got ${hash160.length}`);
-  return Uint8Array.of(OP_DUP, OP_HASH160, 20, ...hash160, OP_EQUALVERIFY, OP_CHECKSIG);
-}
-
-export function p2shScript(hash160: Uint8Array): Uint8Array {
-  if (hash160.length !== 20) throw new AddressError('bad_length', `P2SH needs a 20-byte hash, got ${hash160.length}`);
-  return Uint8Array.of(OP_HASH160, 20, ...hash160, OP_EQUAL);
-}
+// P2PKH / P2SH scripts are built by the transaction layer; re-exported for address users.
+export { p2pkhScript, p2shScript };
 
 /** OP_n <program>: the output script of a witness program (BIP141). */
 export function witnessScript(version: number, program: Uint8Array): Uint8Array {
