@@ -1,12 +1,20 @@
 // The header chain a local peer serves: generated on the spot (regtest, real proof of work,
 // deterministic by seed) or loaded from a datadir, and optionally grown over time so clients
-// can be seen following the tip.
+// can be seen following the tip; and `startLocalPeer`, a whole peer serving a LocalBlockChain
+// (headers, blocks, BIP157 filters, BIP37), honest or lying, for tests and `spv serve --blocks`.
 import type { NetworkParams } from '../params/networks.js';
 import { UsageError } from '../util/errors.js';
 import { concatBytes } from '../util/bytes.js';
 import { HeaderChain } from '../chain/header-chain.js';
 import { HEADER_SIZE, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { ChainBuilder, generateChain, GENERATE_DEFAULT_SPACING_S, splitHeaders } from '../chain/generate.js';
+import type { Log } from '../util/log.js';
+import { BlockServer, type BlockLie } from './block-server.js';
+import { FilterServer, type FilterLie } from './filter-server.js';
+import { HeaderServer } from './header-server.js';
+import type { ForkOptions, ForkResult, LocalBlock, LocalBlockChain, PaymentRequest } from './local-blocks.js';
+import { createBitcoinNode, type BitcoinNode } from './node.js';
+import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from './services.js';
 
 /** A regtest HeaderChain holding `n` generated headers on top of genesis. */
 export function generatedChain(params: NetworkParams, n: number, seed: number | string = 1): HeaderChain {
@@ -39,4 +47,91 @@ export class TipMiner {
     if (r.error) throw r.error.error;
     return this.chain.height;
   }
+}
+
+// --- a whole local peer serving a LocalBlockChain (tests, `spv serve --blocks`) -------------
+
+/** Services a peer serving blocks, filters and BIP37 advertises (Core with -peerbloomfilters
+ * -peerblockfilters): NODE_NETWORK | NODE_WITNESS | NODE_BLOOM | NODE_COMPACT_FILTERS. */
+export const LOCAL_BLOCK_SERVICES = NODE_NETWORK | NODE_WITNESS | NODE_BLOOM | NODE_COMPACT_FILTERS;
+
+export interface LocalPeerOptions {
+  /** Default 127.0.0.1 (tests use 127.0.0.x to act as different hosts). */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Offer BIP37 (NODE_BLOOM). Default true. */
+  bloom?: boolean;
+  /** Offer BIP157 (NODE_COMPACT_FILTERS). Default true. */
+  filters?: boolean;
+  blockLie?: BlockLie;
+  filterLie?: FilterLie;
+  /** See BlockServerOptions.unknownBlocks. */
+  unknownBlocks?: 'notfound' | 'ignore';
+  log?: Log;
+  maxInbound?: number;
+  handshakeTimeoutMs?: number;
+  banDurationMs?: number;
+}
+
+export interface LocalPeer {
+  readonly chain: LocalBlockChain;
+  readonly node: BitcoinNode;
+  readonly host: string;
+  readonly port: number;
+  readonly services: bigint;
+  readonly headerServer: HeaderServer;
+  readonly blockServer: BlockServer;
+  readonly filterServer: FilterServer | undefined;
+  /** Mines a block (planned payments + these) and announces it to connected peers. */
+  mine(payments?: readonly Omit<PaymentRequest, 'height'>[]): LocalBlock;
+  /** `chain.fork(...)`, then announces the new branch (headers, or an inv of the tip past 8). */
+  fork(height: number, opts?: ForkOptions): ForkResult;
+  close(): Promise<void>;
+}
+
+/** A listening peer on loopback serving `chain`'s headers, blocks, BIP157 filters and BIP37. */
+export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOptions = {}): Promise<LocalPeer> {
+  const bloom = opts.bloom ?? true;
+  const filters = opts.filters ?? true;
+  let services = NODE_NETWORK | NODE_WITNESS;
+  if (bloom) services |= NODE_BLOOM;
+  if (filters) services |= NODE_COMPACT_FILTERS;
+  const node = createBitcoinNode({
+    params: chain.params,
+    log: opts.log,
+    services,
+    startHeight: () => chain.height,
+    maxInbound: opts.maxInbound,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs,
+    banDurationMs: opts.banDurationMs,
+  });
+  const headerServer = new HeaderServer(chain.headers);
+  const blockServer = new BlockServer(chain, { bloom, lie: opts.blockLie, unknownBlocks: opts.unknownBlocks, log: opts.log });
+  const filterServer = filters ? new FilterServer(chain, { lie: opts.filterLie }) : undefined;
+  node.protocol.use(headerServer).use(blockServer);
+  if (filterServer) node.protocol.use(filterServer);
+  const host = opts.host ?? '127.0.0.1';
+  const bound = await node.manager.listen({ host, port: opts.port ?? 0 });
+  return {
+    chain,
+    node,
+    host,
+    port: bound.port,
+    services,
+    headerServer,
+    blockServer,
+    filterServer,
+    mine(payments = []) {
+      const b = chain.mine(payments);
+      headerServer.announce(b.height);
+      return b;
+    },
+    fork(height, forkOpts) {
+      const r = chain.fork(height, forkOpts);
+      headerServer.announce(height + 1);
+      return r;
+    },
+    close: () => node.manager.close(),
+  };
 }

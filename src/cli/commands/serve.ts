@@ -1,4 +1,5 @@
-// `spv serve --listen host:port`: a minimal peer for demos and tests.
+// `spv serve --listen host:port`: a local peer for demos and tests: handshake, addresses, headers,
+// and with --blocks (or --pay/--spend) full blocks, BIP157/158 compact filters and BIP37.
 import type { CommandModule } from 'yargs';
 import { withCommonOptions, type CommonArgs } from '../common-options.js';
 import { withNetworkOptions, type NetworkArgs } from '../network-options.js';
@@ -12,11 +13,15 @@ export interface ServeArgs extends NetworkArgs, CommonArgs {
   seed: string;
   datadir?: string;
   'mine-every'?: number;
+  blocks?: boolean;
+  pay?: string[];
+  spend?: string[];
+  'filler-outputs'?: number;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
-  describe: 'Run a local peer: handshake, pong, getaddr, getheaders (default listen 127.0.0.1:<network port>)',
+  describe: 'Run a local peer: handshake, pong, getaddr, getheaders; with --blocks also blocks, compact filters (BIP157/158) and BIP37 (default listen 127.0.0.1:<network port>)',
   builder: (y) =>
     withCommonOptions(withNetworkOptions(y))
       .option('listen', { type: 'string', describe: 'host:port to listen on (port 0 picks a free one)' })
@@ -26,7 +31,20 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('generate', { type: 'number', describe: 'serve a regtest chain of N headers generated at start (real proof of work)' })
       .option('seed', { type: 'string', default: '1', describe: 'seed for --generate (same seed, same chain)' })
       .option('datadir', { type: 'string', describe: 'serve the headers stored in this datadir' })
-      .option('mine-every', { type: 'number', describe: 'mine a new regtest header every N ms and announce it' }) as never,
+      .option('mine-every', { type: 'number', describe: 'mine a new regtest header (a block with --blocks) every N ms and announce it' })
+      .option('blocks', { type: 'boolean', describe: 'regtest: serve whole blocks with transactions, BIP157/158 filters and BIP37 (implied by --pay/--spend)' })
+      .option('pay', {
+        type: 'string',
+        array: true,
+        describe: 'ADDR:AMOUNT@HEIGHT: block HEIGHT pays AMOUNT to ADDR from the miner (repeatable). AMOUNT in BTC ("0.5") or satoshis ("50000sat")',
+      })
+      .option('spend', {
+        type: 'string',
+        array: true,
+        describe: 'ADDR:AMOUNT@HEIGHT: block HEIGHT spends AMOUNT (+ a 1000 sat fee) from ADDR\'s coins, change back to ADDR (repeatable)',
+      })
+      .option('filler-outputs', { type: 'number', describe: 'with --blocks: add N outputs to unrelated scripts to every block (bigger filters)' })
+      .example('$0 serve --regtest --generate 300 --pay bcrt1q...:0.5@120 --spend bcrt1q...:20000sat@150', 'a chain paying and spending an address, for spv watch') as never,
   handler: async (args) => {
     const { runServe } = await import('../run/serve.js');
     process.exitCode = await runServe(args);

@@ -1,6 +1,13 @@
-// Implementation of `spv serve`: listens until Ctrl+C / SIGTERM, then closes cleanly.
+// Implementation of `spv serve`: listens until Ctrl+C / SIGTERM, then closes cleanly. With
+// --blocks (or --pay/--spend) it serves a generated regtest block chain: blocks, BIP157/158
+// filters and BIP37, advertising NETWORK | WITNESS | BLOOM | COMPACT_FILTERS.
+import type { NetworkParams } from '../../params/networks.js';
 import { formatHostPort, parseHostPort } from '../../util/address.js';
 import { UsageError } from '../../util/errors.js';
+import { hashToDisplay } from '../../util/bytes.js';
+import { decodeAddress, encodeAddress } from '../../wallet/address.js';
+import { COIN_SATS, formatBtc, LocalBlockChain, type PaymentKind, type PaymentRequest } from '../../bitcoin/local-blocks.js';
+import { startLocalPeer } from '../../bitcoin/local-chain.js';
 import { createBitcoinNode } from '../../bitcoin/node.js';
 import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { HeaderServer } from '../../bitcoin/header-server.js';
@@ -14,7 +21,43 @@ import { EXIT_OK } from '../exit.js';
 import type { ServeArgs } from '../commands/serve.js';
 import { untilSignal } from '../signals.js';
 
+/**
+ * An amount as the options take it: BTC ("0.5", "0.5btc", "21") with at most 8 decimals, or
+ * satoshis with a "sat"/"sats" suffix ("50000sat").
+ */
+export function parseAmount(text: string): bigint {
+  const t = text.trim().toLowerCase();
+  const sats = /^(\d+)sats?$/.exec(t);
+  let value: bigint | undefined;
+  if (sats) value = BigInt(sats[1]!);
+  else {
+    const btc = /^(\d+)(?:\.(\d{1,8}))?(?:btc)?$/.exec(t);
+    if (btc) value = BigInt(btc[1]!) * COIN_SATS + BigInt((btc[2] ?? '').padEnd(8, '0'));
+  }
+  if (value === undefined) throw new UsageError('bad_amount', `amount "${text}": give BTC ("0.5", at most 8 decimals) or satoshis ("50000sat")`);
+  if (value <= 0n || value > 21_000_000n * COIN_SATS) throw new UsageError('bad_amount', `amount "${text}": must be more than 0 and at most 21,000,000 BTC`);
+  return value;
+}
+
+/** A --pay/--spend value, ADDR:AMOUNT@HEIGHT, with the address decoded for `params`' network and
+ * the height checked against the generated chain (1..tip). */
+export function parsePaymentOption(kind: PaymentKind, text: string, params: NetworkParams, tip: number): PaymentRequest {
+  const at = text.lastIndexOf('@');
+  const colon = at < 0 ? -1 : text.lastIndexOf(':', at);
+  if (at < 0 || colon <= 0) throw new UsageError('bad_payment', `--${kind} "${text}": expected ADDRESS:AMOUNT@HEIGHT, e.g. bcrt1q...:0.5@120`);
+  const heightText = text.slice(at + 1);
+  if (!/^\d+$/.test(heightText)) throw new UsageError('bad_payment', `--${kind} "${text}": height "${heightText}" is not a block height`);
+  const height = Number(heightText);
+  if (height < 1 || height > tip) {
+    throw new UsageError('bad_height', `--${kind} "${text}": height ${height} is outside the generated chain (${tip === 0 ? 'generate blocks with --generate N' : `1..${tip}`})`);
+  }
+  const { script } = decodeAddress(text.slice(0, colon), params);
+  return { kind, script, amount: parseAmount(text.slice(colon + 1, at)), height };
+}
+
 export async function runServe(args: ServeArgs): Promise<number> {
+  const wantsBlocks = args.blocks === true || (args.pay?.length ?? 0) > 0 || (args.spend?.length ?? 0) > 0 || args['filler-outputs'] !== undefined;
+  if (wantsBlocks) return runServeBlocks(args);
   const params = resolveNetwork(args);
   if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
   if (!Number.isInteger(args['max-inbound']) || args['max-inbound'] < 1) throw new UsageError('bad_max_inbound', '--max-inbound must be a positive integer');
@@ -59,4 +102,68 @@ export async function runServe(args: ServeArgs): Promise<number> {
   store?.close();
   log.close();
   return EXIT_OK;
+}
+
+/** `spv serve --blocks`: a LocalBlockChain behind a full local peer. */
+async function runServeBlocks(args: ServeArgs): Promise<number> {
+  const params = resolveNetwork(args);
+  if (!params.noRetargeting) throw new UsageError('blocks_need_regtest', '--blocks, --pay and --spend generate blocks with real proof of work: use --regtest');
+  if (args.datadir !== undefined) throw new UsageError('blocks_and_datadir', '--blocks serves a generated chain; it cannot serve a datadir');
+  if (!Number.isInteger(args['max-inbound']) || args['max-inbound'] < 1) throw new UsageError('bad_max_inbound', '--max-inbound must be a positive integer');
+  const n = args.generate ?? 0;
+  if (!Number.isInteger(n) || n < 0) throw new UsageError('bad_generate', '--generate takes a whole number of blocks');
+  const listen = parseHostPort(args.listen ?? `127.0.0.1:${params.defaultPort}`, params.defaultPort);
+  const payments = [...(args.pay ?? []).map((p) => parsePaymentOption('pay', p, params, n)), ...(args.spend ?? []).map((p) => parsePaymentOption('spend', p, params, n))];
+  const log = createLogger(args['log-level'], args.json);
+  const started = performance.now();
+  const chain = LocalBlockChain.generate(params, { blocks: n, seed: args.seed, payments, fillerOutputs: args['filler-outputs'] });
+  log.info(`generated ${n} regtest blocks in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
+  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout });
+  const known = new KnownAddresses();
+  const now = Math.floor(Date.now() / 1000);
+  for (const a of args.addr ?? []) {
+    const p = parseHostPort(a, params.defaultPort);
+    known.add({ time: now, services: 0n, host: p.host, port: p.port });
+  }
+  peer.node.protocol.use(new AddressRelay({ known, requestFromOutbound: false }));
+  let miner: NodeJS.Timeout | undefined;
+  if (args['mine-every'] !== undefined) {
+    miner = setInterval(() => {
+      const b = peer.mine();
+      log.info(`mined block ${b.height} ${b.hashHex}`);
+    }, Math.max(10, args['mine-every']));
+  }
+  peer.node.protocol.on('ready', (p) => log.info(`peer ${p.label} connected: ${p.state.remote?.userAgent} v${p.state.remote?.version}`));
+  peer.node.manager.on('disconnected', (p, why) => log.info(`peer ${p.label} gone: ${why.code}`));
+  const address = formatHostPort({ host: listen.host, port: peer.port });
+  const made = chain.payments.map((p) => ({
+    kind: p.kind,
+    address: describeScript(p.script, params),
+    amountSats: p.amount.toString(),
+    height: p.height,
+    txid: hashToDisplay(p.txid),
+    block: hashToDisplay(p.blockHash),
+  }));
+  if (args.json) printJson({ event: 'listening', network: params.name, address, height: chain.height, tip: chain.tip.hashHex, blocks: true, payments: made });
+  else {
+    printLine(`spv serve (${params.name}) listening on ${address}, serving ${chain.height} blocks with filters and BIP37 (tip ${chain.tip.hashHex})`);
+    for (const p of chain.payments) {
+      const verb = p.kind === 'pay' ? `pay ${formatBtc(p.amount)} to` : `spend ${formatBtc(p.amount)} from`;
+      printLine(`  ${verb} ${describeScript(p.script, params)} in block ${p.height} (txid ${hashToDisplay(p.txid)})`);
+    }
+  }
+  const sig = await untilSignal();
+  log.info(`${sig}: shutting down`);
+  if (miner) clearInterval(miner);
+  await peer.close();
+  log.close();
+  return EXIT_OK;
+}
+
+function describeScript(script: Uint8Array, params: NetworkParams): string {
+  try {
+    return encodeAddress(script, params);
+  } catch {
+    return Buffer.from(script).toString('hex');
+  }
 }
