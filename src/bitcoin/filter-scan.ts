@@ -220,8 +220,10 @@ export class FilterScanner extends EventEmitter<FilterScanEvents> implements Pee
    * differ, fetch that block and both filters, and ban whoever's filter is wrong. */
   private async settle(a: { peer: BitcoinPeer; cps: Uint8Array[] }, b: { peer: BitcoinPeer; cps: Uint8Array[] }, at: number): Promise<void> {
     this.log.warn(`filter checkpoints of ${a.peer.label} and ${b.peer.label} differ at height ${at}; finding out who lies`);
-    const from = at - CFCHECKPT_INTERVAL + 1;
-    const agreedPrev = at - CFCHECKPT_INTERVAL === 0 ? GENESIS_PREVIOUS_FILTER_HEADER : (a.cps[at / CFCHECKPT_INTERVAL - 2] as Uint8Array);
+    // The interval after the last agreed checkpoint; the first one starts at genesis, whose
+    // previous filter header is 32 zero bytes.
+    const from = at === CFCHECKPT_INTERVAL ? 0 : at - CFCHECKPT_INTERVAL + 1;
+    const agreedPrev = from === 0 ? GENESIS_PREVIOUS_FILTER_HEADER : (a.cps[at / CFCHECKPT_INTERVAL - 2] as Uint8Array);
     const side = async (x: { peer: BitcoinPeer; cps: Uint8Array[] }): Promise<Uint8Array[]> => {
       const r = await this.cfheaders(x.peer, from, at);
       const hs = chainFilterHeaders(r.prev, r.hashes);

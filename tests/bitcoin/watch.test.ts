@@ -1,0 +1,217 @@
+// Watching an address end to end over real TCP on loopback, against local peers serving a
+// generated regtest chain with payments and spends: found at the right heights, right balance,
+// resume after restart, reorg undo, and every kind of lying peer caught and banned.
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NETWORKS } from '../../src/params/networks.js';
+import { toHex } from '../../src/util/bytes.js';
+import { createBitcoinNode, type BitcoinNode } from '../../src/bitcoin/node.js';
+import { HeaderSync } from '../../src/bitcoin/header-sync.js';
+import { Watcher } from '../../src/bitcoin/watcher.js';
+import { LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
+import { startLocalPeer, type LocalPeer, type LocalPeerOptions } from '../../src/bitcoin/local-chain.js';
+import { HeaderStore } from '../../src/chain/header-store.js';
+import { WatchStore } from '../../src/wallet/watch-store.js';
+import { encodeAddress } from '../../src/wallet/address.js';
+import { p2wpkhScript } from '../../src/tx/builder.js';
+import type { TxRecord } from '../../src/wallet/wallet.js';
+
+const regtest = NETWORKS.regtest;
+const script = p2wpkhScript(new Uint8Array(20).fill(0x42));
+const address = encodeAddress(script, regtest);
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+function chainWithPayments(seed = 'w', blocks = 300): LocalBlockChain {
+  return LocalBlockChain.generate(regtest, {
+    blocks,
+    seed,
+    payments: [
+      { kind: 'pay', script, amount: 50_000_000n, height: 120 },
+      { kind: 'pay', script, amount: 7_000n, height: 130 },
+      { kind: 'spend', script, amount: 20_000_000n, height: 150 },
+    ],
+  });
+}
+
+let hostN = 20;
+async function peer(chain: LocalBlockChain, opts: LocalPeerOptions = {}): Promise<LocalPeer> {
+  const p = await startLocalPeer(chain, { host: `127.0.0.${hostN++}`, ...opts });
+  cleanup.push(() => p.close());
+  return p;
+}
+
+interface Client {
+  node: BitcoinNode;
+  watcher: Watcher;
+  sync: HeaderSync;
+  found: TxRecord[];
+  undone: TxRecord[];
+  close: () => Promise<void>;
+}
+
+async function client(dir: string, peers: LocalPeer[], opts: { bloom?: boolean } = {}): Promise<Client> {
+  const store = HeaderStore.open({ datadir: dir, params: regtest });
+  const ws = new WatchStore(dir);
+  const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush() });
+  const watcher = new Watcher({ params: regtest, chain: store.chain, sync, store: ws, watched: [{ address, script: toHex(script) }], fromHeight: 0, bloom: opts.bloom, requestTimeoutMs: 5000 });
+  const node = createBitcoinNode({ params: regtest, startHeight: () => store.chain.height });
+  node.protocol.use(sync);
+  for (const s of watcher.services) node.protocol.use(s);
+  const found: TxRecord[] = [];
+  const undone: TxRecord[] = [];
+  watcher.on('tx', (r) => found.push(r));
+  watcher.on('undone', (r) => undone.push(r));
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await node.manager.close();
+    await watcher.idle();
+    ws.close();
+    store.close();
+  };
+  cleanup.push(close);
+  const synced = once(sync, 'synced');
+  for (const p of peers) await node.manager.connect({ host: p.host, port: p.port });
+  await synced;
+  return { node, watcher, sync, found, undone, close };
+}
+
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'spv-watch-'));
+  cleanup.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+function expectMatchesChain(c: Client, chain: LocalBlockChain): void {
+  const expected = chain.historyOf(script);
+  expect(c.watcher.wallet.records.map((r) => [r.height, r.txid])).toEqual(expected.map((e) => [e.height, toHexDisplay(e.txid)]));
+  expect(c.watcher.wallet.balance(address)).toBe(chain.balanceOf(script));
+}
+
+function toHexDisplay(txid: Uint8Array | string): string {
+  return typeof txid === 'string' ? txid : toHex(Uint8Array.from(txid).reverse());
+}
+
+describe.each([false, true])('bloom=%s', (bloom) => {
+  test('payments and spends are found at the right heights; balance and unspent outputs are right', async () => {
+    const chain = chainWithPayments();
+    const c = await client(tmp(), [await peer(chain)], { bloom });
+    await c.watcher.scanToTip();
+    expect(c.found.map((r) => r.height)).toEqual([120, 130, 150]);
+    expect(c.found[0]?.received).toEqual({ [address]: '50000000' });
+    expect(c.found[2]?.sent).toEqual({ [address]: '50000000' });
+    expectMatchesChain(c, chain);
+    expect(c.watcher.wallet.balance(address)).toBe(50_000_000n + 7_000n - 20_000_000n - 1_000n);
+    expect(c.watcher.wallet.unspent(address)).toHaveLength(2);
+  });
+});
+
+test('a restart resumes the scan instead of starting over', async () => {
+  const chain = chainWithPayments('resume');
+  const p = await peer(chain);
+  const dir = tmp();
+  let c = await client(dir, [p]);
+  await c.watcher.scanToTip();
+  expect(c.watcher.scannedHeight).toBe(300);
+  await c.close();
+  // Ten more blocks, one of them paying us.
+  p.mine([{ kind: 'pay', script, amount: 12_345n }]);
+  for (let i = 0; i < 9; i++) p.mine();
+  c = await client(dir, [p]);
+  const scannedFrom: number[] = [];
+  c.watcher.on('progress', (x) => scannedFrom.push(x.height));
+  expect(c.watcher.wallet.records).toHaveLength(3); // loaded from the datadir
+  await c.watcher.scanToTip();
+  expect(scannedFrom).toEqual([310]);
+  expect(c.found.map((r) => r.height)).toEqual([301]);
+  expectMatchesChain(c, chain);
+});
+
+test('a reorg that removes a matched block removes its transactions', async () => {
+  const chain = chainWithPayments('reorg');
+  const p = await peer(chain);
+  const c = await client(tmp(), [p]);
+  await c.watcher.scanToTip();
+  expect(c.watcher.wallet.records).toHaveLength(3);
+  c.watcher.follow();
+  let target = Infinity;
+  const rescanned = new Promise<void>((resolve) => c.watcher.on('scanned', (h) => h >= target && resolve()));
+  p.fork(140); // a longer branch from 140 without the spend at 150 (the payments at 120 and 130 stay)
+  target = chain.height;
+  await rescanned;
+  expect(c.undone.map((r) => r.height)).toEqual([150]);
+  expect(c.watcher.wallet.records.map((r) => r.height)).toEqual([120, 130]);
+  expectMatchesChain(c, chain);
+});
+
+describe('lying peers are caught and banned; the scan ends right with the honest one', () => {
+  async function withLiar(opts: LocalPeerOptions, bloom = false): Promise<{ c: Client; liar: LocalPeer; chain: LocalBlockChain; reasons: string[] }> {
+    const chain = chainWithPayments('liar', 2500);
+    const liar = await peer(chain, opts);
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest], { bloom });
+    const reasons: string[] = [];
+    c.watcher.on('liar', (_p, why) => reasons.push(why));
+    await c.watcher.scanToTip();
+    return { c, liar, chain, reasons };
+  }
+
+  test('wrong filter headers (checkpoints disagree; the block decides)', async () => {
+    const { c, liar, chain, reasons } = await withLiar({ filterLie: { kind: 'wrong-headers', fromHeight: 1500 } });
+    expect(c.node.manager.banFor(liar.host)).toBeDefined();
+    expect(reasons.join()).toMatch(/bad_filter: its filter for block 1500 does not hash to its filter header/);
+    expectMatchesChain(c, chain);
+  });
+
+  test('a filter that omits our script, with a header chain to match (only the block shows it)', async () => {
+    const { c, liar, chain, reasons } = await withLiar({ filterLie: { kind: 'omit-scripts', scripts: [script] } });
+    expect(c.node.manager.banFor(liar.host)).toBeDefined();
+    expect(reasons.join()).toMatch(/omits an output script/);
+    expectMatchesChain(c, chain);
+  });
+
+  test('a filter that does not match its filter header', async () => {
+    const chain = chainWithPayments('badfilter');
+    const liar = await peer(chain, { filterLie: { kind: 'bad-filter', heights: [120] } });
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest]);
+    const reasons: string[] = [];
+    c.watcher.on('liar', (_p, why) => reasons.push(why));
+    await c.watcher.scanToTip();
+    expect(reasons.join()).toMatch(/filter_header_mismatch/);
+    expect(c.node.manager.banFor(liar.host)).toBeDefined();
+    expectMatchesChain(c, chain);
+  });
+
+  test('a block whose merkle root does not match its header', async () => {
+    const chain = chainWithPayments('tamper');
+    const liar = await peer(chain, { blockLie: { kind: 'tampered-block', heights: [120] } });
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest]);
+    const reasons: string[] = [];
+    c.watcher.on('liar', (_p, why) => reasons.push(why));
+    await c.watcher.scanToTip();
+    expect(reasons.join()).toMatch(/bad_block.*merkle/);
+    expect(c.node.manager.banFor(liar.host)).toBeDefined();
+    expectMatchesChain(c, chain);
+  });
+
+  test('BIP37: a merkleblock with a forged tree', async () => {
+    const chain = chainWithPayments('forged');
+    const liar = await peer(chain, { blockLie: { kind: 'forged-merkleblock', forgery: 'fake-match' } });
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest], { bloom: true });
+    const reasons: string[] = [];
+    c.watcher.on('liar', (_p, why) => reasons.push(why));
+    await c.watcher.scanToTip();
+    expect(reasons.join()).toMatch(/bad_merkleblock/);
+    expect(c.node.manager.banFor(liar.host)).toBeDefined();
+    expectMatchesChain(c, chain);
+  });
+});
