@@ -1,0 +1,75 @@
+// `spv watch` as a user runs it: addresses checked before any traffic, a scan against
+// `spv serve --pay/--spend`, and a second run that resumes from the datadir.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { runCli, startCli, stop } from '../helpers/cli.js';
+import { encodeAddress } from '../../src/wallet/address.js';
+import { p2trScript, p2wpkhScript } from '../../src/tx/builder.js';
+import { NETWORKS } from '../../src/params/networks.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function datadir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'spv-cli-watch-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A port where a connection attempt would be noticed: the test fails if anything dials it. */
+async function tripwire(): Promise<{ port: number; dialed: () => boolean; close: () => Promise<void> }> {
+  let hit = false;
+  const s = createServer((c) => {
+    hit = true;
+    c.destroy();
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { port: (s.address() as { port: number }).port, dialed: () => hit, close: () => new Promise((r) => s.close(() => r())) };
+}
+
+test.each([
+  ['a mainnet address on regtest', encodeAddress(p2wpkhScript(new Uint8Array(20).fill(1)), NETWORKS.mainnet), /for mainnet, not regtest/],
+  ['a bad checksum', 'bcrt1qqurswpc8qurswpc8qurswpc8qurswpc8dxm0gq', /checksum/],
+  ['garbage', 'not-an-address', /not-an-address/],
+])('%s: exit 2 with a clear error, before any network traffic', async (_what, address, message) => {
+  const wire = await tripwire();
+  try {
+    const r = await runCli(['watch', '--regtest', '--connect', `127.0.0.1:${wire.port}`, '--datadir', datadir(), '--address', address]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(wire.dialed()).toBe(false);
+  } finally {
+    await wire.close();
+  }
+});
+
+test('finds payments and spends, prints the balance; a second run resumes', async () => {
+  const wpkh = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x33)), NETWORKS.regtest);
+  const tr = encodeAddress(p2trScript(new Uint8Array(32).fill(0x44)), NETWORKS.regtest);
+  const served = await startCli(
+    ['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '400', '--pay', `${wpkh}:1.5@150`, '--pay', `${tr}:25000sat@160`, '--spend', `${wpkh}:0.5@200`],
+    /listening on 127\.0\.0\.1:(\d+)/,
+    30000,
+  );
+  const dir = datadir();
+  try {
+    const args = ['watch', '--regtest', '--connect', `127.0.0.1:${served.match[1]}`, '--datadir', dir, '--address', wpkh, '--address', tr, '--no-follow'];
+    const r = await runCli(args, { timeoutMs: 30000 });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => / height 150 .*\+1\.5 BTC to /.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => / height 160 .*\+0\.00025 BTC to /.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => / height 200 .*-1\.5 BTC from /.test(l))).toHaveLength(1);
+    expect(r.stdout).toMatch(new RegExp(`${wpkh}\\s+0\\.99999 BTC\\s+1`));
+    expect(r.stdout).toMatch(new RegExp(`${tr}\\s+0\\.00025 BTC\\s+1`));
+    const again = await runCli([...args, '--json'], { timeoutMs: 30000 });
+    expect(again.code).toBe(0);
+    const events = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; addresses?: { address: string; balance: string }[] });
+    expect(events.filter((e) => e.event === 'tx')).toHaveLength(0); // nothing new to find
+    const balances = events.find((e) => e.event === 'balances');
+    expect(balances?.addresses?.find((a) => a.address === wpkh)?.balance).toBe('99999000');
+  } finally {
+    await stop(served.child);
+  }
+});
