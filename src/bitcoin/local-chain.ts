@@ -60,6 +60,8 @@ export interface LocalPeerOptions {
   host?: string;
   /** Default 0 (a free port). */
   port?: number;
+  /** BIP14 user agent (default the client's). */
+  userAgent?: string;
   /** Offer BIP37 (NODE_BLOOM). Default true. */
   bloom?: boolean;
   /** Offer BIP157 (NODE_COMPACT_FILTERS). Default true. */
@@ -102,6 +104,7 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     log: opts.log,
     services,
     startHeight: () => chain.height,
+    userAgent: opts.userAgent,
     maxInbound: opts.maxInbound,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     banDurationMs: opts.banDurationMs,

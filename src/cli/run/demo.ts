@@ -6,14 +6,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { formatHostPort, type PeerAddress } from '../../util/address.js';
-import { NETWORKS } from '../../params/networks.js';
+import { NETWORKS, type NetworkParams } from '../../params/networks.js';
 import { discoverPeers } from '../../discovery/discover.js';
 import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
-import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { OutboundConnector } from '../../bitcoin/outbound.js';
-import { HeaderServer } from '../../bitcoin/header-server.js';
 import { HeaderSync, type SyncSummary } from '../../bitcoin/header-sync.js';
-import { generatedChain } from '../../bitcoin/local-chain.js';
+import { startLocalPeer, type LocalPeer } from '../../bitcoin/local-chain.js';
+import { LocalBlockChain } from '../../bitcoin/local-blocks.js';
+import { Watcher } from '../../bitcoin/watcher.js';
+import { WatchStore } from '../../wallet/watch-store.js';
+import { formatBtc, type WatchedScript } from '../../wallet/wallet.js';
+import { encodeAddress } from '../../wallet/address.js';
+import { p2wpkhScript } from '../../tx/builder.js';
 import { HeaderStore } from '../../chain/header-store.js';
 import { SyncProgressView } from '../progress.js';
 import type { BitcoinPeer } from '../../bitcoin/protocol.js';
@@ -23,8 +27,15 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { DemoArgs } from '../commands/demo.js';
 
 const DEMO_TIMEOUT_MS = 15_000;
-/** Headers the local peers serve (regtest, real proof of work, generated at start). */
-const DEMO_HEADERS = 5_000;
+/** Blocks the local peers serve (regtest, real proof of work, generated at start). */
+const DEMO_BLOCKS = 3_000;
+
+/** The address the demo watches (a P2WPKH of a fixed key hash). */
+function demoAddress(params: NetworkParams): { address: string; script: Uint8Array; watched: WatchedScript } {
+  const script = p2wpkhScript(new Uint8Array(20).fill(0xd3));
+  const address = encodeAddress(script, params);
+  return { address, script, watched: { address, script: Buffer.from(script).toString('hex') } };
+}
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -43,21 +54,29 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     if (json) printJson({ step, text, ...fields });
     else printLine(`${step.padEnd(10)} ${text}`);
   };
-  const servers: BitcoinNode[] = [];
+  const servers: LocalPeer[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'spv-demo-'));
   let client: BitcoinNode | undefined;
   try {
-    // 1. Local peers, serving one generated regtest header chain.
-    const chain = generatedChain(params, DEMO_HEADERS, 'demo');
+    // 1. Local peers, serving one generated regtest chain of blocks that pay and spend from
+    //    the demo's address, with BIP158 filters.
+    const watched = demoAddress(params);
+    const chain = LocalBlockChain.generate(params, {
+      blocks: DEMO_BLOCKS,
+      seed: 'demo',
+      payments: [
+        { kind: 'pay', script: watched.script, amount: 125_000_000n, height: 1200 },
+        { kind: 'pay', script: watched.script, amount: 30_000_000n, height: 2100 },
+        { kind: 'spend', script: watched.script, amount: 50_000_000n, height: 2500 },
+      ],
+    });
     const addrs: PeerAddress[] = [];
     for (let i = 0; i < Math.max(1, args.peers); i++) {
-      const node = createBitcoinNode({ params, log, startHeight: () => chain.height, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
-      node.protocol.use(new AddressRelay({ known: new KnownAddresses(), requestFromOutbound: false }));
-      node.protocol.use(new HeaderServer(chain));
-      addrs.push(await node.manager.listen({ host: '127.0.0.1', port: 0 }));
-      servers.push(node);
+      const peer = await startLocalPeer(chain, { log, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
+      addrs.push({ host: peer.host, port: peer.port });
+      servers.push(peer);
     }
-    say('peers', `started ${servers.length} local ${params.name} peer(s) serving ${chain.height} headers: ${addrs.map(formatHostPort).join(', ')}`);
+    say('peers', `started ${servers.length} local ${params.name} peer(s) serving ${chain.height} blocks with filters: ${addrs.map(formatHostPort).join(', ')}`);
 
     // 2. Discovery.
     const dead = { host: '127.0.0.1', port: await closedPort() };
@@ -70,6 +89,8 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     const datadir = join(dir, 'datadir');
     let store = HeaderStore.open({ datadir, params, log });
     const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush(), log });
+    const watchStore = new WatchStore(datadir);
+    const watcher = new Watcher({ params, chain: store.chain, sync, store: watchStore, watched: [watched.watched], fromHeight: 0, log });
     const view = new SyncProgressView(json ? 'json' : process.stdout.isTTY ? 'bar' : 'lines', log);
     let lastShown = 0;
     sync.on('progress', (p) => {
@@ -81,6 +102,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     const synced = new Promise<SyncSummary>((resolve) => sync.once('synced', resolve));
     client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS, startHeight: () => store.chain.height });
     client.protocol.use(sync);
+    for (const s of watcher.services) client.protocol.use(s);
     const connector = new OutboundConnector(client, candidates.length);
     const ready: BitcoinPeer[] = [];
     const allTried = new Promise<void>((resolve) => {
@@ -128,11 +150,27 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     const summary = await withTimeout(synced, DEMO_TIMEOUT_MS, 'header sync');
     view.finish();
     say('sync', `synced ${summary.headersReceived} headers in ${summary.seconds.toFixed(2)} s (${Math.round(summary.headersPerSec)}/s) from ${summary.peersUsed.join(', ')}; tip ${summary.height} ${summary.tipHash.slice(0, 16)}...`);
+
+    // 6. Watch an address with compact block filters (BIP157/158).
+    const found: string[] = [];
+    watcher.on('tx', (r) => {
+      const parts = [...Object.entries(r.received).map(([, v]) => `+${formatBtc(BigInt(v))}`), ...Object.entries(r.sent).map(([, v]) => `-${formatBtc(BigInt(v))}`)];
+      found.push(`height ${r.height}: ${r.txid.slice(0, 16)}... ${parts.join(' ')}`);
+    });
+    const scanStart = performance.now();
+    await withTimeout(watcher.scanToTip(), DEMO_TIMEOUT_MS, 'filter scan');
+    say('watch', `scanned ${chain.height} compact filters for ${watched.address} in ${((performance.now() - scanStart) / 1000).toFixed(2)} s`);
+    for (const f of found) say('watch', f);
+    const balance = watcher.wallet.balance(watched.address);
+    say('watch', `balance ${formatBtc(balance)} in ${watcher.wallet.unspent(watched.address).length} unspent output(s)`);
+    const watchOk = balance === chain.balanceOf(watched.script) && found.length === 3;
     await client.manager.close();
+    await watcher.idle();
+    watchStore.close();
     store.close();
     store = HeaderStore.open({ datadir, params, log });
-    say('sync', `reopened the datadir: height ${store.chain.height}, tip matches: ${store.chain.tip.hashHex === chain.tip.hashHex ? 'yes' : 'NO'}`);
-    const syncOk = store.chain.tip.hashHex === chain.tip.hashHex;
+    say('sync', `reopened the datadir: height ${store.chain.height}, tip matches: ${store.chain.tip.hashHex === chain.headers.tip.hashHex ? 'yes' : 'NO'}`);
+    const syncOk = store.chain.tip.hashHex === chain.headers.tip.hashHex && watchOk;
     store.close();
 
     // 6. The toy gossip network, on the same connection layer.
@@ -145,7 +183,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
 
     // Summary.
     const ok = ready.length === servers.length && toy.converged && syncOk;
-    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length, headers: summary.height, toyConverged: toy.converged });
+    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length, headers: summary.height, balanceSats: balance.toString(), toyConverged: toy.converged });
     else {
       printLine('');
       printLine(
@@ -155,12 +193,12 @@ export async function runDemo(args: DemoArgs): Promise<number> {
         ]),
       );
       printLine('');
-      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled; ${summary.height} headers synced and stored; toy network ${toy.converged ? 'converged' : 'did not converge'}`);
+      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled; ${summary.height} headers synced and stored; address watched (balance ${formatBtc(balance)}); toy network ${toy.converged ? 'converged' : 'did not converge'}`);
     }
     return ok ? EXIT_OK : EXIT_FAILURE;
   } finally {
     await client?.manager.close();
-    for (const s of servers) await s.manager.close();
+    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
     log.close();
   }
