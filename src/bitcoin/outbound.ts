@@ -34,6 +34,9 @@ export class OutboundConnector extends EventEmitter<OutboundEvents> {
   constructor(
     private readonly node: BitcoinNode,
     private readonly target: number,
+    /** Service bits an outbound peer must offer; others are dropped after the handshake and
+     * replaced, as Core does with outbound peers lacking its desirable services. */
+    private readonly requiredServices = 0n,
   ) {
     super();
     node.manager.on('disconnected', (peer) => {
@@ -84,6 +87,12 @@ export class OutboundConnector extends EventEmitter<OutboundEvents> {
         const onReady = (p: BitcoinPeer): void => {
           if (p !== peer) return;
           cleanup();
+          const services = p.state.remote?.services ?? 0n;
+          if ((services & this.requiredServices) !== this.requiredServices) {
+            p.disconnect({ kind: 'local', code: 'missing_services', message: `offers services 0x${services.toString(16)}, we need 0x${this.requiredServices.toString(16)}` });
+            done(`missing services (has 0x${services.toString(16)}, needs 0x${this.requiredServices.toString(16)})`);
+            return;
+          }
           done('connected');
         };
         const onGone = (p: BitcoinPeer, why: { code: string; message: string }): void => {

@@ -41,6 +41,8 @@ export interface DiscoverOptions {
   readonly maxPeers?: number;
   /** Per-seed DNS deadline (default DNS_SEED_TIMEOUT_MS). */
   readonly timeoutMs?: number;
+  /** Service-filter prefixes to ask seeds first (default ['x9']; e.g. ['x49', 'x9'] for BIP157 peers). */
+  readonly serviceFilters?: readonly string[];
   /** In [0, 1), default Math.random. */
   readonly random?: () => number;
   readonly now?: () => number;
@@ -105,7 +107,7 @@ export async function discoverPeers(opts: DiscoverOptions): Promise<DiscoveryRes
   else if (network.dnsSeeds.length === 0) dnsSkipped = 'no_dns_seeds';
   else {
     if (!opts.lookup) throw new DiscoveryError('no_dns_lookup', 'discoverPeers needs a DNS lookup function (or noDns)');
-    dns = await queryDnsSeeds(network, { lookup: opts.lookup, timeoutMs: opts.timeoutMs, now: opts.now });
+    dns = await queryDnsSeeds(network, { lookup: opts.lookup, timeoutMs: opts.timeoutMs, now: opts.now, serviceFilters: opts.serviceFilters });
     for (const r of dns)
       log.debug(`dns seed ${r.seed}: ${r.addresses.length} addresses${r.error ? ` (${r.error.code}: ${r.error.message})` : ''}`, {
         seed: r.seed,

@@ -67,16 +67,21 @@ export interface DnsSeedOptions {
   readonly timeoutMs?: number;
   /** Milliseconds clock for durations (default performance.now). */
   readonly now?: () => number;
+  /** Service-filter prefixes to try first, in order (default ['x9']). */
+  readonly serviceFilters?: readonly string[];
 }
 
 /**
- * Names to ask for a seed, in order. The filtered name goes first only when Core documents the
+ * Names to ask for a seed, in order. `prefer` lists service-filter prefixes in order of
+ * preference (default x9; a light wallet asks x49 first for BIP157 peers, xd for BIP37 ones,
+ * networks.md 6.1). A filtered name is asked only when Core documents the
  * seed as supporting it (dnsSeedFilters lists x9); a seed without the filter may answer it with
  * NXDOMAIN or nothing, so for seeds of unknown support we ask the bare name only. The bare name
  * is always the fallback: a filtered name with no usable address sends us to it.
  */
-export function seedQueryNames(seed: string, filters: readonly string[] | null | undefined): string[] {
-  return filters?.includes(SEED_SERVICE_FILTER) ? [`${SEED_SERVICE_FILTER}.${seed}`, seed] : [seed];
+export function seedQueryNames(seed: string, filters: readonly string[] | null | undefined, prefer: readonly string[] = [SEED_SERVICE_FILTER]): string[] {
+  const names = prefer.filter((f) => filters?.includes(f)).map((f) => `${f}.${seed}`);
+  return [...names, seed];
 }
 
 /** Ask every DNS seed of the network, in parallel. Never rejects: failures are in the results. */
@@ -88,7 +93,7 @@ export function queryDnsSeeds(network: SeedNetwork, opts: DnsSeedOptions): Promi
 export async function queryDnsSeed(seed: string, network: SeedNetwork, opts: DnsSeedOptions): Promise<SeedResult> {
   const now = opts.now ?? (() => performance.now());
   const timeoutMs = opts.timeoutMs ?? DNS_SEED_TIMEOUT_MS;
-  const names = seedQueryNames(seed, network.dnsSeedFilters[seed]);
+  const names = seedQueryNames(seed, network.dnsSeedFilters[seed], opts.serviceFilters);
   const start = now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -127,7 +132,7 @@ export async function queryDnsSeed(seed: string, network: SeedNetwork, opts: Dns
   }
   return {
     seed,
-    filter: names.length > 1 ? SEED_SERVICE_FILTER : undefined,
+    filter: names.length > 1 ? names[0]!.slice(0, names[0]!.indexOf('.')) : undefined,
     answeredBy,
     addresses: kept,
     queries,

@@ -73,3 +73,20 @@ test('finds payments and spends, prints the balance; a second run resumes', asyn
     await stop(served.child);
   }
 });
+
+test('peers without compact filters are dropped and replaced by one that has them', async () => {
+  const addr = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x55)), NETWORKS.regtest);
+  const headersOnly = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '50'], /listening on 127\.0\.0\.1:(\d+)/);
+  const full = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '50', '--pay', `${addr}:1@20`], /listening on 127\.0\.0\.1:(\d+)/);
+  try {
+    const r = await runCli(
+      ['watch', '--regtest', '--max-peers', '1', '--connect', `127.0.0.1:${headersOnly.match[1]}`, '--connect', `127.0.0.1:${full.match[1]}`, '--datadir', datadir(), '--address', addr, '--no-follow'],
+      { timeoutMs: 30000 },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ height 20 .*\+1 BTC/);
+  } finally {
+    await stop(headersOnly.child);
+    await stop(full.child);
+  }
+});

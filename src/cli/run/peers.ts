@@ -44,7 +44,7 @@ export async function startPeers(
   args: PeerArgs,
   params: NetworkParams,
   log: Log,
-  opts: { services?: PeerService[]; startHeight?: () => number } = {},
+  opts: { services?: PeerService[]; startHeight?: () => number; requiredServices?: bigint; serviceFilters?: readonly string[] } = {},
 ): Promise<PeerSession> {
   checkPeerArgs(args);
   const manual = (args.connect ?? []).map((a) => parseHostPort(a, params.defaultPort));
@@ -56,6 +56,7 @@ export async function startPeers(
     noDns: onlyManual || !args.dns,
     lookup: !onlyManual && args.dns ? createDnsLookup({ server: args['dns-server'] }) : undefined,
     seedsFile: onlyManual ? undefined : args['seeds-file'],
+    serviceFilters: opts.serviceFilters,
     log,
   });
   const candidates = onlyManual ? discovered.candidates.filter((c) => c.source.kind === 'manual') : discovered.candidates;
@@ -64,7 +65,7 @@ export async function startPeers(
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
   const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight });
-  const connector = new OutboundConnector(node, args['max-peers']);
+  const connector = new OutboundConnector(node, args['max-peers'], opts.requiredServices);
   node.protocol.use(
     new AddressRelay({
       known: new KnownAddresses(),

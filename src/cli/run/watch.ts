@@ -9,6 +9,7 @@ import { formatBtc, type TxRecord, type Wallet, type WatchedScript } from '../..
 import { WatchStore } from '../../wallet/watch-store.js';
 import { HeaderSync } from '../../bitcoin/header-sync.js';
 import { Watcher } from '../../bitcoin/watcher.js';
+import { NODE_BLOOM, NODE_COMPACT_FILTERS } from '../../bitcoin/services.js';
 import { createLogger } from '../logger.js';
 import { resolveNetwork } from '../network-options.js';
 import { printJson, printLine, table } from '../output.js';
@@ -64,7 +65,15 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   watcher.on('undone', (r) => printRecord(r, 'undone'));
   watcher.on('liar', (peer, why) => emitJson('banned', { peer, reason: why }));
 
-  const session = await startPeers(args, params, log, { services: [sync, ...watcher.services], startHeight: () => chain.height });
+  // Peers that can serve what the scan needs: DNS seeds asked with the matching service filter
+  // (x49 = NETWORK|WITNESS|COMPACT_FILTERS, xd = NETWORK|BLOOM|WITNESS; networks.md 6.1), and
+  // outbound peers without the service dropped and replaced.
+  const session = await startPeers(args, params, log, {
+    services: [sync, ...watcher.services],
+    startHeight: () => chain.height,
+    requiredServices: args.bloom ? NODE_BLOOM : NODE_COMPACT_FILTERS,
+    serviceFilters: args.bloom ? ['xd', 'x9'] : ['x49', 'x9'],
+  });
   try {
     const synced = new Promise<'synced'>((resolve) => sync.once('synced', () => resolve('synced')));
     const first = await Promise.race([synced, session.exhausted, untilSignal()]);
