@@ -2,6 +2,7 @@
 // with BIP34 coinbases, payments to and spends from chosen scripts (unsigned: dummy scriptSigs and
 // witnesses), real merkle roots and proof of work, and per block its BIP158 basic filter and BIP157
 // filter header. Deterministic by seed; it grows (`mine`, `extend`) and forks (`fork`: a longer branch).
+import { formatBtc } from '../wallet/wallet.js';
 import type { NetworkParams } from '../params/networks.js';
 import { UsageError } from '../util/errors.js';
 import { bytesEqual, concatBytes, fromHex, hashToDisplay, toHex } from '../util/bytes.js';
@@ -194,12 +195,7 @@ function olderFirst(a: Coin, b: Coin): number {
 }
 
 /** "0.5 BTC" style text of an amount in satoshis. */
-export function formatBtc(sats: bigint): string {
-  const neg = sats < 0n;
-  const abs = neg ? -sats : sats;
-  const frac = (abs % COIN_SATS).toString().padStart(8, '0').replace(/0+$/, '');
-  return `${neg ? '-' : ''}${abs / COIN_SATS}${frac ? `.${frac}` : ''} BTC`;
-}
+export { formatBtc };
 
 /** The genesis block (header from params + Core's genesis coinbase); throws for networks with
  * another genesis coinbase (testnet4). */

@@ -32,6 +32,40 @@ export function walkBackMinDifficulty(view: AncestorView, height: number, interv
 }
 
 /**
+ * walkBackMinDifficulty along one chain that grows at its tip, remembering the last answer:
+ * walking back from the next height stops where the previous walk began, so validating a
+ * run of min-difficulty headers stays O(1) each. Forget (from) heights a reorg removed.
+ */
+export class MinDifficultyWalk {
+  private from = -1;
+  private bits = 0;
+
+  lastNonMinDifficultyBits(view: AncestorView, height: number, interval: number, powLimitBits: number): number {
+    let h = height;
+    let bits: number;
+    for (;;) {
+      if (h === this.from) {
+        bits = this.bits;
+        break;
+      }
+      if (h > 0 && h % interval !== 0 && view.bitsAt(h) === powLimitBits) h--;
+      else {
+        bits = view.bitsAt(h);
+        break;
+      }
+    }
+    this.from = height;
+    this.bits = bits;
+    return bits;
+  }
+
+  /** Heights above `height` are gone (or everything, without an argument). */
+  forgetAbove(height = -1): void {
+    if (this.from > height) this.from = -1;
+  }
+}
+
+/**
  * Core CalculateNextWorkRequired. `baseBits` is the last block's bits, or under BIP94 the
  * bits of the period's first block. Multiplication is modulo 2^256 as in arith_uint256.
  */

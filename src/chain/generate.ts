@@ -4,7 +4,7 @@
 // synthetic chains on any params that follow that network's difficulty rules by default.
 import type { NetworkParams } from '../params/networks.js';
 import { fromHex, hashToDisplay } from '../util/bytes.js';
-import { nextWorkRequired, retargetInterval, type AncestorView } from './difficulty.js';
+import { MinDifficultyWalk, nextWorkRequired, retargetInterval, type AncestorView } from './difficulty.js';
 import { encodeHeader, HEADER_SIZE, putU32le, readU32le } from './header.js';
 import { decodeCompact, encodeCompact, hashMeetsTarget, toLimbs } from './pow.js';
 import { finishHeaderHash, hashHeader, headerMidstate } from './sha256d-header.js';
@@ -105,8 +105,7 @@ export class ChainBuilder implements AncestorView {
   private readonly spacing: number;
   private readonly version: number;
   private readonly interval: number;
-  private memoFrom = -1;
-  private memoBits = 0;
+  private readonly walk = new MinDifficultyWalk();
   private tipHash: Uint8Array;
 
   constructor(params: NetworkParams, opts: BuilderOptions = {}, base?: Uint8Array) {
@@ -134,23 +133,9 @@ export class ChainBuilder implements AncestorView {
     return readU32le(this.buf, h * HEADER_SIZE + 72);
   }
   lastNonMinDifficultyBits(height: number, interval: number, powLimitBits: number): number {
-    let h = height;
-    let bits: number;
-    for (;;) {
-      if (h === this.memoFrom) {
-        bits = this.memoBits;
-        break;
-      }
-      if (h > 0 && h % interval !== 0 && this.bitsAt(h) === powLimitBits) h--;
-      else {
-        bits = this.bitsAt(h);
-        break;
-      }
-    }
-    this.memoFrom = height;
-    this.memoBits = bits;
-    return bits;
+    return this.walk.lastNonMinDifficultyBits(this, height, interval, powLimitBits);
   }
+
 
   /** View of the raw header at height h (valid until the builder grows). */
   headerAt(h: number): Uint8Array {

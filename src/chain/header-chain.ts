@@ -5,7 +5,7 @@
 import type { NetworkParams } from '../params/networks.js';
 import { fromHex, hashFromDisplay, hashToDisplay } from '../util/bytes.js';
 import { silentLog, type Log } from '../util/log.js';
-import { retargetInterval, type AncestorView } from './difficulty.js';
+import { MinDifficultyWalk, retargetInterval, type AncestorView } from './difficulty.js';
 import { ChainError, type ChainErrorCode } from './errors.js';
 import { HEADER_SIZE, HEADER_WORDS, MAX_HEADERS_PER_MSG, W_BITS, W_PREV, W_TIME } from './header.js';
 import { HeightIndex, type HashSource } from './height-index.js';
@@ -138,10 +138,8 @@ export class HeaderChain implements AncestorView, HashSource {
   private workBefore: bigint[] = [0n];
   private tipWorkCache: bigint | null = null;
   private rewindTo = Infinity;
-  // Memo of the testnet min-difficulty walk-back on the best chain: walking back from
-  // memoFrom yields memoBits (keeps regtest/testnet validation O(1) per header).
-  private memoFrom = -1;
-  private memoBits = 0;
+  /** Testnet min-difficulty walk-back, memoised along the best chain. */
+  private readonly walk = new MinDifficultyWalk();
   private readonly targets: TargetCache;
   private readonly checkpointHeights: number[];
   private readonly checkpointWords = new Map<number, Uint32Array>();
@@ -302,23 +300,9 @@ export class HeaderChain implements AncestorView, HashSource {
   }
 
   lastNonMinDifficultyBits(height: number, interval: number, powLimitBits: number): number {
-    let h = height;
-    let bits: number;
-    for (;;) {
-      if (h === this.memoFrom) {
-        bits = this.memoBits;
-        break;
-      }
-      if (h > 0 && h % interval !== 0 && this.bitsAt(h) === powLimitBits) h--;
-      else {
-        bits = this.bitsAt(h);
-        break;
-      }
-    }
-    this.memoFrom = height;
-    this.memoBits = bits;
-    return bits;
+    return this.walk.lastNonMinDifficultyBits(this, height, interval, powLimitBits);
   }
+
 
   // ---- locators ----
 
@@ -594,7 +578,7 @@ export class HeaderChain implements AncestorView, HashSource {
     this.workBefore.length = Math.floor(height / WORK_STEP) + 1;
     this.tipWorkCache = null;
     if (height < this.rewindTo) this.rewindTo = height;
-    if (this.memoFrom > height) this.memoFrom = -1;
+    this.walk.forgetAbove(height);
     // Free whole chunks no longer used (keep one spare).
     const need = (this.n >>> CHUNK_SHIFT) + 2;
     if (this.c8.length > need) {
@@ -760,7 +744,7 @@ export class HeaderChain implements AncestorView, HashSource {
     chain.workBefore = [0n];
     for (let k = 1; k * WORK_STEP <= last; k++) chain.workBefore[k] = chain.workBefore[k - 1] + chain.rangeWork((k - 1) * WORK_STEP, k * WORK_STEP - 1);
     chain.tipWorkCache = null;
-    chain.memoFrom = -1;
+    chain.walk.forgetAbove();
     chain.rewindTo = Infinity;
     return { chain, untrusted };
   }

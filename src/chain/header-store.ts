@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fromHex, hashToDisplay } from '../util/bytes.js';
+import { fsyncDir } from '../util/atomic-file.js';
 import { silentLog, type Log } from '../util/log.js';
 import { DIGESTS_FILE, HEADERS_FILE } from './datadir.js';
 import { StoreError } from './errors.js';
@@ -62,18 +63,6 @@ function writeAll(fd: number, src: Uint8Array, pos: number): void {
   while (off < src.length) off += fs.writeSync(fd, src, off, src.length - off, pos + off);
 }
 
-function fsyncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Not supported on every platform; the file data itself is fsync'ed.
-  }
-}
 
 function readDigests(dfd: number, count: number): Uint8Array {
   const b = new Uint8Array(count * DIGEST_SIZE);

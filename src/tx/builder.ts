@@ -2,6 +2,7 @@
 // BIP34 coinbases, spends of given outpoints with dummy (unsigned) scriptSigs/witnesses shaped
 // like the spent output's type, standard output scripts, and headers committing to the txs.
 // Nothing is signed: an SPV client never checks signatures, only merkle proofs and PoW.
+import { concatBytes } from '../util/bytes.js';
 import { hash256 } from './hash.js';
 import { WireError } from '../wire/errors.js';
 import { type Block, BLOCK_HEADER_SIZE, makeBlock } from './block.js';
@@ -18,16 +19,9 @@ function checkLength(b: Uint8Array, n: number, what: string): void {
   if (b.length !== n) throw new WireError('bad_value', `${what}: ${b.length} bytes, expected ${n}`);
 }
 
+/** Bytes and byte lists, joined. */
 function concat(...parts: readonly (Uint8Array | number[])[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
 }
 
 // --- output scripts --------------------------------------------------------------------------

@@ -14,14 +14,20 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  fsyncDir(dir);
+}
+
+/** Make a directory entry change (create, rename) durable. Not supported everywhere: then the
+ * file data is still fsync'ed and a rename is still atomic. */
+export function fsyncDir(dir: string): void {
   try {
-    const dfd = fs.openSync(dir, 'r');
+    const fd = fs.openSync(dir, 'r');
     try {
-      fs.fsyncSync(dfd);
+      fs.fsyncSync(fd);
     } finally {
-      fs.closeSync(dfd);
+      fs.closeSync(fd);
     }
   } catch {
-    // Directory fsync is not supported everywhere; the rename itself is atomic.
+    // EISDIR/EPERM on some platforms: nothing more we can do.
   }
 }

@@ -5,19 +5,18 @@ import { once } from 'node:events';
 import { NETWORKS } from '../../src/params/networks.js';
 import { bytesEqual, hashFromDisplay, toHex } from '../../src/util/bytes.js';
 import type { DisconnectReason } from '../../src/net/disconnect.js';
-import { createBitcoinNode, type BitcoinNode } from '../../src/bitcoin/node.js';
-import type { BitcoinPeer, PeerService } from '../../src/bitcoin/protocol.js';
+import type { BitcoinPeer } from '../../src/bitcoin/protocol.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from '../../src/bitcoin/services.js';
 import { LOCAL_TX_FEE_SATS, LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
-import { startLocalPeer, LOCAL_BLOCK_SERVICES, type LocalPeer, type LocalPeerOptions } from '../../src/bitcoin/local-chain.js';
+import { LOCAL_BLOCK_SERVICES, type LocalPeer, type LocalPeerOptions } from '../../src/bitcoin/local-chain.js';
 import { forgedMerkleBlock, type MerkleForgery } from '../../src/bitcoin/block-server.js';
-import type { Message } from '../../src/wire/message.js';
 import { InvType } from '../../src/wire/inventory.js';
 import { BloomFilter, BloomFlags, bloomElementsForScript } from '../../src/bloom/index.js';
 import { MerkleError, p2pkhScript, p2wpkhScript, verifyBlockMerkleRoot, verifyMerkleBlock } from '../../src/tx/index.js';
 import { hasWitness, isCoinbase, outpointBytes } from '../../src/tx/tx.js';
 import { encodeAddress } from '../../src/wallet/address.js';
 import { frame, versionPayload } from '../helpers/frames.js';
+import { connect as connectClient, runCleanup, serveChain, type Cleanup, type Client } from '../helpers/bitcoin-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startCli, stop } from '../helpers/cli.js';
 
@@ -38,75 +37,14 @@ const chain = LocalBlockChain.generate(regtest, {
 const payTx = chain.payments[0]!.txid;
 const spendTx = chain.payments[2]!.txid;
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
-
-/** Records what a connected client receives and lets a test wait for it. */
-class Inbox implements PeerService {
-  readonly messages: Message[] = [];
-  closed: DisconnectReason | undefined;
-  private waiters: (() => void)[] = [];
-  onMessage(_peer: BitcoinPeer, msg: Message): void {
-    if (msg.command === 'ping' || msg.command === 'pong') return;
-    this.messages.push(msg);
-    this.wake();
-  }
-  onDisconnect(_peer: BitcoinPeer, why: DisconnectReason): void {
-    this.closed = why;
-    this.wake();
-  }
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-  }
-  /** Resolves when `pred` holds; rejects after `ms` or when the connection closes first. */
-  async until(pred: (msgs: readonly Message[]) => boolean, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred(this.messages)) {
-      const left = deadline - Date.now();
-      const got = this.messages.map((m) => m.command).join(' ');
-      if (this.closed) throw new Error(`disconnected (${this.closed.code}); received: ${got}`);
-      if (left <= 0) throw new Error(`timed out; received: ${got}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-  }
-  of<C extends Message['command']>(command: C): Extract<Message, { command: C }>[] {
-    return this.messages.filter((m): m is Extract<Message, { command: C }> => m.command === command);
-  }
-}
+const cleanup: Cleanup = [];
+afterEach(runCleanup(cleanup));
 
 async function serve(opts: LocalPeerOptions = {}, served = chain): Promise<LocalPeer> {
-  const p = await startLocalPeer(served, opts);
-  cleanup.push(() => p.close());
-  return p;
+  return serveChain(cleanup, served, opts);
 }
 
-interface Client {
-  node: BitcoinNode;
-  remote: BitcoinPeer;
-  inbox: Inbox;
-  send(m: Message): void;
-}
-
-async function connect(port: number, localAddress?: string): Promise<Client> {
-  const node = createBitcoinNode({ params: regtest });
-  const inbox = new Inbox();
-  node.protocol.use(inbox);
-  cleanup.push(() => node.manager.close());
-  const ready = once(node.protocol, 'ready');
-  const remote = (await node.manager.connect({ host: '127.0.0.1', port }, localAddress)) as BitcoinPeer;
-  await ready;
-  return { node, remote, inbox, send: (m) => remote.send(m) };
-}
+const connect = (port: number, localAddress?: string): Promise<Client> => connectClient(cleanup, port, localAddress);
 
 /** The server's reason for the next disconnection it makes. */
 function serverDrop(p: LocalPeer): Promise<DisconnectReason> {
