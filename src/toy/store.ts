@@ -1,6 +1,7 @@
 // Crash-safe persistence of a toy chain: an append-only file of BLOCK JSON lines
 // (`<datadir>/toy-blocks.jsonl`), fsync'd in small groups. A crash can only leave a torn last
 // line, which the next open cuts off; every block read back is validated again by the caller.
+import { fsyncDir } from '../util/atomic-file.js';
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, errorMessage } from '../util/errors.js';
@@ -104,17 +105,4 @@ function readBack(fd: number, path: string, log: Log): StoredChain {
   }
   if (badLines > 0) log.warn(`${path}: skipped ${badLines} unreadable line(s)`);
   return { blocks, truncatedBytes, badLines };
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const d = openSync(dir, 'r');
-    try {
-      fsyncSync(d);
-    } finally {
-      closeSync(d);
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the file's own fsync still holds.
-  }
 }
