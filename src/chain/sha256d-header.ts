@@ -21,7 +21,6 @@ const HEADER_BITS = 640; // message length in bits for the padding block of an 8
 const HASH_BITS = 256; // message length in bits for the second SHA-256 over a 32-byte digest
 
 const W = new Int32Array(64); // message schedule, reused
-const MID = new Int32Array(8); // state after the first 64 bytes
 const S1 = new Int32Array(8); // state after the whole header (first SHA-256)
 
 /** SHA-256 compression of the 16 words in W[0..15] into `state` (in place). */
