@@ -126,14 +126,18 @@ function readOutputs(r: ByteReader): TxOut[] {
   return outputs;
 }
 
+/** Shared 1-byte witness items: a hostile 4 MB block of ~2 million one-byte items would
+ * otherwise cost a Uint8Array object each (~200 MB of heap); with these it costs the array. */
+const ONE_BYTE_ITEMS: readonly Uint8Array[] = Array.from({ length: 256 }, (_, b) => Uint8Array.of(b));
+
 function readWitness(r: ByteReader): readonly Uint8Array[] {
   const n = r.count(Number.MAX_SAFE_INTEGER, 1, 'tx.witness.count');
   if (n === 0) return NO_WITNESS;
   const items = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const len = r.compactSize('tx.witness.item');
-    // empty items (common: the CHECKMULTISIG dummy) share one array instead of a view each
-    items[i] = len === 0 ? EMPTY : r.bytes(len, 'tx.witness.item');
+    // Empty items (common: the CHECKMULTISIG dummy) and 1-byte items share arrays instead of a view each.
+    items[i] = len === 0 ? EMPTY : len === 1 ? (ONE_BYTE_ITEMS[r.bytes(1, 'tx.witness.item')[0] as number] as Uint8Array) : r.bytes(len, 'tx.witness.item');
   }
   return items;
 }
