@@ -146,12 +146,20 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     );
     ready.forEach((p, i) => say('ping', `${formatHostPort(p.address)}: pong with matching nonce after ${formatMs(pongs[i])}`));
 
-    // 5. Header sync (headers-first, getheaders/headers in batches of 2,000), persisted.
+    // 5. The toy gossip network, on the same connection layer (while headers sync).
+    const { runToyNetwork } = await import('../../toy/index.js');
+    const toy = await runToyNetwork({ nodes: 5, topology: 'ring', blocks: 3, difficulty: 2, log });
+    for (const b of toy.blocks)
+      say('toy', `block ${b.height} mined at node ${b.miner} reached ${b.reached}/${toy.nodes} nodes in ${formatMs(b.spreadMs)} (${b.messages} messages, ${b.duplicates} duplicates dropped)`);
+    const tip = toy.tips[0];
+    say('toy', `${toy.nodes}-node ${toy.topology}: ${toy.converged ? 'converged' : 'NOT converged'} on height ${tip?.height} ${tip?.hash.slice(0, 16)}...`);
+
+    // 6. Header sync (headers-first, getheaders/headers in batches of 2,000), persisted.
     const summary = await withTimeout(synced, DEMO_TIMEOUT_MS, 'header sync');
     view.finish();
     say('sync', `synced ${summary.headersReceived} headers in ${summary.seconds.toFixed(2)} s (${Math.round(summary.headersPerSec)}/s) from ${summary.peersUsed.join(', ')}; tip ${summary.height} ${summary.tipHash.slice(0, 16)}...`);
 
-    // 6. Watch an address with compact block filters (BIP157/158).
+    // 7. Last, watch an address with compact block filters (BIP157/158).
     const found: string[] = [];
     watcher.on('tx', (r) => {
       const parts = [...Object.entries(r.received).map(([, v]) => `+${formatBtc(BigInt(v))}`), ...Object.entries(r.sent).map(([, v]) => `-${formatBtc(BigInt(v))}`)];
@@ -172,14 +180,6 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     say('sync', `reopened the datadir: height ${store.chain.height}, tip matches: ${store.chain.tip.hashHex === chain.headers.tip.hashHex ? 'yes' : 'NO'}`);
     const syncOk = store.chain.tip.hashHex === chain.headers.tip.hashHex && watchOk;
     store.close();
-
-    // 6. The toy gossip network, on the same connection layer.
-    const { runToyNetwork } = await import('../../toy/index.js');
-    const toy = await runToyNetwork({ nodes: 5, topology: 'ring', blocks: 3, difficulty: 2, log });
-    for (const b of toy.blocks)
-      say('toy', `block ${b.height} mined at node ${b.miner} reached ${b.reached}/${toy.nodes} nodes in ${formatMs(b.spreadMs)} (${b.messages} messages, ${b.duplicates} duplicates dropped)`);
-    const tip = toy.tips[0];
-    say('toy', `${toy.nodes}-node ${toy.topology}: ${toy.converged ? 'converged' : 'NOT converged'} on height ${tip?.height} ${tip?.hash.slice(0, 16)}...`);
 
     // Summary.
     const ok = ready.length === servers.length && toy.converged && syncOk;
