@@ -36,12 +36,31 @@ export interface AddressRelayOptions {
   onLearned?: (peer: BitcoinPeer, addresses: TimedNetAddress[]) => void;
 }
 
+/** Core net_processing MAX_ADDR_RATE_PER_SECOND: addresses processed per peer per second. */
+export const MAX_ADDR_RATE_PER_SECOND = 0.1;
+
+interface AddrBucket {
+  tokens: number;
+  at: number;
+}
+
 export class AddressRelay implements PeerService {
   private readonly answered = new WeakSet<BitcoinPeer>();
-  constructor(private readonly opts: AddressRelayOptions) {}
+  /** Core's per-peer token bucket (m_addr_token_bucket): starts at 1, refills at 0.1/s, and
+   * gets MAX_ADDR_TO_SEND more when we send getaddr; addresses beyond it are dropped. */
+  private readonly buckets = new WeakMap<BitcoinPeer, AddrBucket>();
+  constructor(
+    private readonly opts: AddressRelayOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   onReady(peer: BitcoinPeer): void {
-    if (this.opts.requestFromOutbound && peer.direction === 'outbound') peer.send({ command: 'getaddr' });
+    const bucket: AddrBucket = { tokens: 1, at: this.now() };
+    this.buckets.set(peer, bucket);
+    if (this.opts.requestFromOutbound && peer.direction === 'outbound') {
+      peer.send({ command: 'getaddr' });
+      bucket.tokens += MAX_ADDR_TO_SEND;
+    }
   }
 
   onMessage(peer: BitcoinPeer, msg: Message): void {
@@ -82,7 +101,16 @@ export class AddressRelay implements PeerService {
     peer.send({ command: 'addrv2', addresses });
   }
 
-  private learn(peer: BitcoinPeer, addresses: TimedNetAddress[]): void {
+  private learn(peer: BitcoinPeer, all: TimedNetAddress[]): void {
+    const b = this.buckets.get(peer) ?? { tokens: 1, at: this.now() };
+    this.buckets.set(peer, b);
+    const t = this.now();
+    b.tokens = Math.min(b.tokens + ((t - b.at) / 1000) * MAX_ADDR_RATE_PER_SECOND, Math.max(b.tokens, MAX_ADDR_TO_SEND));
+    b.at = t;
+    const take = Math.min(all.length, Math.floor(b.tokens));
+    b.tokens -= take;
+    const addresses = all.slice(0, take);
+    if (take === 0) return;
     for (const a of addresses) this.opts.known.add(a);
     this.opts.onLearned?.(peer, addresses);
   }

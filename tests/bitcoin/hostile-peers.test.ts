@@ -193,3 +193,31 @@ test('a peer that never answers our pings is dropped at the ping timeout', async
   await expect(gone).resolves.toBe('ping_timeout');
   expect(await c.waitClosed(3000)).toBe(true);
 });
+
+test('an addr flood is rate-limited as Core does (0.1 address/s per peer, bucket of 1 unasked)', async () => {
+  const known = new KnownAddresses();
+  await node.manager.close();
+  node = createBitcoinNode({ params: regtest, handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS });
+  node.protocol.use(new AddressRelay({ known, requestFromOutbound: false }));
+  port = (await node.manager.listen({ host: '127.0.0.1', port: 0 })).port;
+  const c = await RawClient.connect(port, '127.0.0.1', freshHost());
+  await handshake(c);
+  const addrPayload = (n: number, base: number): Buffer => {
+    const b = Buffer.alloc(3 + n * 30);
+    b[0] = 0xfd;
+    b.writeUInt16LE(n, 1);
+    for (let i = 0; i < n; i++) {
+      const o = 3 + i * 30;
+      b.writeUInt32LE(1_700_000_000, o);
+      b.writeBigUInt64LE(1n, o + 4);
+      b.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, (base >> 8) & 0xff, base & 0xff, i & 0xff], o + 12);
+      b.writeUInt16BE(18444, o + 28);
+    }
+    return b;
+  };
+  for (let k = 0; k < 10; k++) c.write(frame(magic, 'addr', addrPayload(1000, k)));
+  c.write(frame(magic, 'ping', u64le(77n)));
+  expect(await c.waitFor((b) => b.includes(frame(magic, 'pong', u64le(77n))), 10000)).toBe(true);
+  expect(known.size).toBe(1);
+  expect(c.closed).toBe(false); // 1,000 per message is within the protocol: no ban
+});

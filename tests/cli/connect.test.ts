@@ -151,3 +151,27 @@ describe('spv connect', () => {
     }
   });
 });
+
+test('addresses learned from a peer (getaddr/addr) become new connections', async () => {
+  const b = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0'], /listening on 127\.0\.0\.1:(\d+)/);
+  const a = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--addr', `127.0.0.1:${b.match[1]}`], /listening on 127\.0\.0\.1:(\d+)/);
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'spv-seeds-')), 'seeds.txt');
+  writeFileSync(file, `127.0.0.1:${a.match[1]}\n`);
+  try {
+    const client = await startCli(
+      ['connect', '--regtest', '--no-sync', '--max-peers', '2', '--seeds-file', file, '--json', '--status-interval', '300'],
+      /"event":"peer_connected".*\n(.*\n)*.*"event":"peer_connected"/,
+    );
+    const connected = jsonEvents(client.output())
+      .filter((e) => e.event === 'peer_connected')
+      .map((e) => e.address);
+    expect(new Set(connected)).toEqual(new Set([`127.0.0.1:${a.match[1]}`, `127.0.0.1:${b.match[1]}`]));
+    expect(await stop(client.child)).toBe(0);
+  } finally {
+    await stop(a.child);
+    await stop(b.child);
+  }
+});

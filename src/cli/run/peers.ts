@@ -7,6 +7,10 @@ import type { Log } from '../../util/log.js';
 import type { NetworkParams } from '../../params/networks.js';
 import { discoverPeers, type Candidate, type DiscoveryReport } from '../../discovery/discover.js';
 import { createDnsLookup } from '../../discovery/dns.js';
+import { AddressBook } from '../../discovery/address-book.js';
+
+/** Candidates taken from the address book per addr message received. */
+const GOSSIP_CANDIDATES_PER_MESSAGE = 16;
 import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
 import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { OutboundConnector, type DialAttempt } from '../../bitcoin/outbound.js';
@@ -66,13 +70,22 @@ export async function startPeers(
 
   const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight });
   const connector = new OutboundConnector(node, args['max-peers'], opts.requiredServices);
+  const book = new AddressBook();
   node.protocol.use(
     new AddressRelay({
       known: new KnownAddresses(),
       requestFromOutbound: !onlyManual,
-      onLearned: (_peer, addrs) => {
+      onLearned: (peer, addrs) => {
         if (onlyManual) return;
-        connector.add(addrs.slice(0, 100).map((a) => ({ address: { host: a.host, port: a.port }, source: 'addr gossip' })));
+        // Gossip goes through the bounded address book (a flooding peer mostly evicts its own
+        // entries); replacements are drawn from it at random, never-tried first.
+        book.addGossip(addrs, peer.label);
+        for (let i = 0; i < GOSSIP_CANDIDATES_PER_MESSAGE; i++) {
+          const e = book.pickUntried();
+          if (!e) break;
+          book.markTried(e);
+          connector.add([{ address: { host: e.host, port: e.port }, source: 'addr gossip' }]);
+        }
       },
     }),
   );
