@@ -42,27 +42,33 @@ export function sipHash24Into(key: SipKey, data: Uint8Array, out: Uint32Array): 
 
   const len = data.length;
   const fullBlocks = len >>> 3;
-  // Blocks 0..fullBlocks-1 are message words; the last block holds the 0-7 tail bytes plus
-  // (len mod 256) in its top byte (paper section 2.2, "Compression").
-  for (let block = 0; block <= fullBlocks; block++) {
-    const i = block << 3;
-    let ml: number;
-    let mh: number;
-    if (block < fullBlocks) {
+  // One pass per block, then one more for finalization, so a single copy of the SipRound serves
+  // both. Blocks 0..fullBlocks-1 are message words; block fullBlocks holds the 0-7 tail bytes plus
+  // (len mod 256) in its top byte (paper section 2.2, "Compression"), each followed by 2 rounds.
+  // The last pass is finalization: v2 ^= 0xff, then four rounds (paper section 2.3); its message
+  // word is zero, so the v3/v0 xors around the rounds leave the state unchanged.
+  for (let pass = 0; pass <= fullBlocks + 1; pass++) {
+    const i = pass << 3;
+    let ml = 0;
+    let mh = 0;
+    let rounds = 2;
+    if (pass < fullBlocks) {
       ml = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
       mh = data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24);
-    } else {
+    } else if (pass === fullBlocks) {
       const rem = len & 7;
-      ml = 0;
       mh = len << 24;
       for (let j = 0; j < rem; j++) {
         if (j < 4) ml |= data[i + j] << (8 * j);
         else mh |= data[i + j] << (8 * (j - 4));
       }
+    } else {
+      v2l ^= 0xff;
+      rounds = 4;
     }
     v3l ^= ml;
     v3h ^= mh;
-    for (let r = 0; r < 2; r++) {
+    for (let r = 0; r < rounds; r++) {
       // SipRound (paper figure 2), every lane as (hi, lo) halves.
       s = (v0l + v1l) | 0; v0h = (v0h + v1h + (s >>> 0 < v0l >>> 0 ? 1 : 0)) | 0; v0l = s;
       t = v1h; v1h = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (t >>> 19);
@@ -81,25 +87,6 @@ export function sipHash24Into(key: SipKey, data: Uint8Array, out: Uint32Array): 
     }
     v0l ^= ml;
     v0h ^= mh;
-  }
-
-  // Finalization: v2 ^= 0xff, then four rounds (paper section 2.3).
-  v2l ^= 0xff;
-  for (let r = 0; r < 4; r++) {
-    s = (v0l + v1l) | 0; v0h = (v0h + v1h + (s >>> 0 < v0l >>> 0 ? 1 : 0)) | 0; v0l = s;
-    t = v1h; v1h = (v1h << 13) | (v1l >>> 19); v1l = (v1l << 13) | (t >>> 19);
-    v1l ^= v0l; v1h ^= v0h;
-    t = v0l; v0l = v0h; v0h = t;
-    s = (v2l + v3l) | 0; v2h = (v2h + v3h + (s >>> 0 < v2l >>> 0 ? 1 : 0)) | 0; v2l = s;
-    t = v3h; v3h = (v3h << 16) | (v3l >>> 16); v3l = (v3l << 16) | (t >>> 16);
-    v3l ^= v2l; v3h ^= v2h;
-    s = (v0l + v3l) | 0; v0h = (v0h + v3h + (s >>> 0 < v0l >>> 0 ? 1 : 0)) | 0; v0l = s;
-    t = v3h; v3h = (v3h << 21) | (v3l >>> 11); v3l = (v3l << 21) | (t >>> 11);
-    v3l ^= v0l; v3h ^= v0h;
-    s = (v2l + v1l) | 0; v2h = (v2h + v1h + (s >>> 0 < v2l >>> 0 ? 1 : 0)) | 0; v2l = s;
-    t = v1h; v1h = (v1h << 17) | (v1l >>> 15); v1l = (v1l << 17) | (t >>> 15);
-    v1l ^= v2l; v1h ^= v2h;
-    t = v2l; v2l = v2h; v2h = t;
   }
   out[0] = v0l ^ v1l ^ v2l ^ v3l; // Uint32Array stores the int32 bit pattern
   out[1] = v0h ^ v1h ^ v2h ^ v3h;

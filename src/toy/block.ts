@@ -48,12 +48,19 @@ const utf8 = new TextEncoder();
  * Example: {"index":1,"timestamp":1700000000,"nonce":42,"data":"hi","prev_hash":"00…","transactions":[]}
  */
 export function hashPreimage(b: ToyBlockTemplate): string {
+  return tutorialJson(b, undefined);
+}
+
+/** Compact JSON of the block's fields in the tutorial's key order; `hash` sits between
+ * `prev_hash` and `transactions` when given and is left out (the preimage) when undefined. */
+function tutorialJson(b: ToyBlockTemplate, hash: string | undefined): string {
   return JSON.stringify({
     index: b.index,
     timestamp: b.timestamp,
     nonce: b.nonce,
     data: b.data,
     prev_hash: b.prev_hash,
+    ...(hash === undefined ? {} : { hash }),
     transactions: b.transactions.map((t) => ({ sender: t.sender, receiver: t.receiver, amount: t.amount })),
   });
 }
@@ -91,15 +98,7 @@ export const GENESIS_BLOCK: ToyBlock = sealGenesis();
 
 /** The JSON text of a block, keys in the tutorial's order. */
 export function blockToJson(b: ToyBlock): string {
-  return JSON.stringify({
-    index: b.index,
-    timestamp: b.timestamp,
-    nonce: b.nonce,
-    data: b.data,
-    prev_hash: b.prev_hash,
-    hash: b.hash,
-    transactions: b.transactions.map((t) => ({ sender: t.sender, receiver: t.receiver, amount: t.amount })),
-  });
+  return tutorialJson(b, b.hash);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

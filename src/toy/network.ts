@@ -9,6 +9,9 @@ import { ToyError } from './errors.js';
 import type { ToyEvent } from './gossip.js';
 import { ToyNode, type ToyNetTuning } from './node.js';
 
+// A toy network can be replayed with --seed (mulberry32, shared with tests via util/).
+export { seededRandom } from '../util/random.js';
+
 export const TOPOLOGIES = ['line', 'ring', 'star', 'random'] as const;
 export type ToyTopology = (typeof TOPOLOGIES)[number];
 /** Minimum degree of the random topology (the benchmark's "degree >= 3"). */
@@ -294,16 +297,4 @@ function quiet(nodes: readonly ToyNode[], quietMs: number, maxMs: number): Promi
     }
     for (const n of nodes) n.on('toy', bump);
   });
-}
-
-/** A small seeded PRNG (mulberry32) so a toy network can be replayed with --seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -8,7 +8,7 @@ import type { DisconnectReason } from '../../src/net/disconnect.js';
 import type { BitcoinPeer } from '../../src/bitcoin/protocol.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from '../../src/bitcoin/services.js';
 import { LOCAL_TX_FEE_SATS, LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
-import { LOCAL_BLOCK_SERVICES, type LocalPeer, type LocalPeerOptions } from '../../src/bitcoin/local-chain.js';
+import { LOCAL_BLOCK_SERVICES, type LocalPeer } from '../../src/bitcoin/local-chain.js';
 import { forgedMerkleBlock, type MerkleForgery } from '../../src/bitcoin/block-server.js';
 import { InvType } from '../../src/wire/inventory.js';
 import { BloomFilter, BloomFlags, bloomElementsForScript } from '../../src/bloom/index.js';
@@ -16,7 +16,7 @@ import { MerkleError, p2pkhScript, p2wpkhScript, verifyBlockMerkleRoot, verifyMe
 import { hasWitness, isCoinbase, outpointBytes } from '../../src/tx/tx.js';
 import { encodeAddress } from '../../src/wallet/address.js';
 import { frame, versionPayload } from '../helpers/frames.js';
-import { connect as connectClient, runCleanup, serveChain, type Cleanup, type Client } from '../helpers/bitcoin-client.js';
+import { localPeerSuite } from '../helpers/bitcoin-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startCli, stop } from '../helpers/cli.js';
 
@@ -37,14 +37,7 @@ const chain = LocalBlockChain.generate(regtest, {
 const payTx = chain.payments[0]!.txid;
 const spendTx = chain.payments[2]!.txid;
 
-const cleanup: Cleanup = [];
-afterEach(runCleanup(cleanup));
-
-async function serve(opts: LocalPeerOptions = {}, served = chain): Promise<LocalPeer> {
-  return serveChain(cleanup, served, opts);
-}
-
-const connect = (port: number, localAddress?: string): Promise<Client> => connectClient(cleanup, port, localAddress);
+const { cleanup, serve, connect } = localPeerSuite(chain);
 
 /** The server's reason for the next disconnection it makes. */
 function serverDrop(p: LocalPeer): Promise<DisconnectReason> {

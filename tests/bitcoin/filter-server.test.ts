@@ -7,12 +7,12 @@ import { bytesEqual, toHex } from '../../src/util/bytes.js';
 import type { DisconnectReason } from '../../src/net/disconnect.js';
 import { NODE_COMPACT_FILTERS } from '../../src/bitcoin/services.js';
 import { LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
-import { type LocalPeer, type LocalPeerOptions } from '../../src/bitcoin/local-chain.js';
+import { type LocalPeer } from '../../src/bitcoin/local-chain.js';
 import { checkFilterRequest, type FilterLie } from '../../src/bitcoin/filter-server.js';
 import type { CFHeadersMessage, Message } from '../../src/wire/message.js';
 import { p2wpkhScript } from '../../src/tx/index.js';
 import { match } from '../../src/filters/basic.js';
-import { connect as connectClient, runCleanup, serveChain, type Cleanup, type Client } from '../helpers/bitcoin-client.js';
+import { localPeerSuite, type Client } from '../helpers/bitcoin-client.js';
 import { filterMatchesHeader, GENESIS_PREVIOUS_FILTER_HEADER, checkpointsFromCfcheckpt, verifyCfheaders } from '../../src/filters/headers.js';
 
 const regtest = NETWORKS.regtest;
@@ -29,14 +29,7 @@ const chain = LocalBlockChain.generate(regtest, {
 });
 const BASIC = 0;
 
-const cleanup: Cleanup = [];
-afterEach(runCleanup(cleanup));
-
-async function serve(opts: LocalPeerOptions = {}, served = chain): Promise<LocalPeer> {
-  return serveChain(cleanup, served, opts);
-}
-
-const connect = (port: number, localAddress?: string): Promise<Client> => connectClient(cleanup, port, localAddress);
+const { serve, connect } = localPeerSuite(chain);
 
 const hashAt = (h: number, c = chain): Uint8Array => c.blockAt(h).hash;
 

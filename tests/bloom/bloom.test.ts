@@ -11,6 +11,7 @@ import { buildBlock, coinbaseTx, p2pkhScript, p2trScript, p2wpkhScript, spendTx 
 import { verifyMerkleBlock } from '../../src/tx/merkle-block.js';
 import { decodePayload, encodePayload } from '../../src/wire/envelope.js';
 import { BLOOM } from '../tx/vectors.js';
+import { errorCode } from '../helpers/errors.js';
 
 describe('MurmurHash3 x86_32', () => {
   test.each<[string, string, string]>(BLOOM.murmur3_32.map((v: any) => [v.seed, v.data_hex, v.expected]))('seed %s data %j = %s', (seed, data, expected) => {
@@ -56,15 +57,7 @@ describe('filters', () => {
   });
 
   test('bad parameters and oversized filters are BloomErrors', () => {
-    const code = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (e) {
-        if (e instanceof BloomError) return e.code;
-        throw e;
-      }
-      return 'ok';
-    };
+    const code = (fn: () => unknown): string => errorCode(BloomError, fn) ?? 'ok';
     expect(code(() => BloomFilter.create(0, 0.01, 0))).toBe('bad_parameters');
     expect(code(() => BloomFilter.create(10, 0, 0))).toBe('bad_parameters');
     expect(code(() => BloomFilter.create(10, 1, 0))).toBe('bad_parameters');

@@ -10,7 +10,7 @@ import { medianTimePast } from '../../src/chain/rules.js';
 import { headerBits, headerTime } from '../../src/chain/header.js';
 import { hashFromDisplay, hashToDisplay } from '../../src/util/bytes.js';
 import { MemoryLog } from '../../src/util/log.js';
-import { easyParams, FAR_FUTURE, readHeaderFile, readVector } from './helpers.js';
+import { easyParams, expectedRetarget, FAR_FUTURE, readHeaderFile, readVector } from './helpers.js';
 
 const REG = NETWORKS.regtest;
 
@@ -31,15 +31,6 @@ function feedOk(chain: HeaderChain, headers: Uint8Array[], now = FAR_FUTURE): vo
 /** A header on top of b's tip that b does not keep (for headers meant to be rejected). */
 function attempt(b: ChainBuilder, o: NextHeaderOptions): Uint8Array {
   return b.fork(b.height).next(o);
-}
-
-/** Core's retarget written out: clamp to [span/4, 4 span], scale, cap at the pow limit. */
-function expectedRetarget(p: NetworkParams, baseBits: number, actual: number): number {
-  const span = p.targetTimespanS;
-  const clamped = Math.min(Math.max(actual, span / 4), span * 4);
-  let t = (decodeCompact(baseBits).target * BigInt(clamped)) / BigInt(span);
-  if (t > p.powLimit) t = p.powLimit;
-  return encodeCompact(t);
 }
 
 function code(r: AcceptResult): string | undefined {

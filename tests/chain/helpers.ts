@@ -1,7 +1,9 @@
-// Shared fixtures for chain tests: the reference pack's vectors and easy test networks.
+// Shared fixtures for chain tests: the reference pack's vectors, easy test networks, and Core's
+// retarget formula written out as the expected value.
 import { readFileSync } from 'node:fs';
 import { NETWORKS, type NetworkParams } from '../../src/params/networks.js';
 import { deriveTestNetwork } from '../../src/chain/generate.js';
+import { decodeCompact, encodeCompact } from '../../src/chain/pow.js';
 import { fromHex } from '../../src/util/bytes.js';
 
 export const VECTORS = '/work/shared/reference/vectors';
@@ -36,4 +38,14 @@ export function easyParams(base: NetworkParams = NETWORKS.mainnet, extra: Parame
     buried: { bip34: 1_000_000, bip66: 1_000_000, bip65: 1_000_000 },
     ...extra,
   });
+}
+
+/** Core's retarget, written out independently of src/chain/difficulty.ts: clamp the actual
+ * timespan to [span/4, 4 span], scale the base target, cap at the pow limit, re-encode. */
+export function expectedRetarget(p: NetworkParams, baseBits: number, actual: number): number {
+  const span = p.targetTimespanS;
+  const clamped = Math.min(Math.max(actual, span / 4), span * 4);
+  let t = (decodeCompact(baseBits).target * BigInt(clamped)) / BigInt(span);
+  if (t > p.powLimit) t = p.powLimit;
+  return encodeCompact(t);
 }

@@ -3,10 +3,11 @@
 // Core's off-by-one, testnet's 20-minute rule and walk-back, BIP94, regtest, median time
 // past, the future limit and the BIP34/66/65 version minimums.
 import fc from 'fast-check';
-import { NETWORKS, type NetworkParams } from '../../src/params/networks.js';
+import { NETWORKS } from '../../src/params/networks.js';
 import { nextWorkRequired, retargetInterval, walkBackMinDifficulty, type AncestorView } from '../../src/chain/difficulty.js';
 import { checkContextual, isAfterMedianTimePast, medianTimePast, minimumVersion } from '../../src/chain/rules.js';
-import { decodeCompact, encodeCompact } from '../../src/chain/pow.js';
+import { decodeCompact } from '../../src/chain/pow.js';
+import { expectedRetarget } from './helpers.js';
 
 const MAIN = NETWORKS.mainnet;
 const T3 = NETWORKS.testnet3;
@@ -17,15 +18,6 @@ const NOW = 4_000_000_000;
 /** Ancestors described by functions of height, with per-height overrides. */
 function chain(time: (h: number) => number, bits: (h: number) => number, over: Record<number, { time?: number; bits?: number }> = {}): AncestorView {
   return { timeAt: (h) => over[h]?.time ?? time(h), bitsAt: (h) => over[h]?.bits ?? bits(h) };
-}
-
-/** Core's formula, written out independently: clamp, scale, cap, re-encode. */
-function expectedRetarget(p: NetworkParams, baseBits: number, actual: number): number {
-  const span = p.targetTimespanS;
-  const clamped = Math.min(Math.max(actual, span / 4), span * 4);
-  let t = (decodeCompact(baseBits).target * BigInt(clamped)) / BigInt(span);
-  if (t > p.powLimit) t = p.powLimit;
-  return encodeCompact(t);
 }
 
 const T0 = 1_300_000_000;

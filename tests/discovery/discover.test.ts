@@ -10,24 +10,13 @@ import { discoverPeers, MIN_DNS_CANDIDATES, shuffle, type Candidate } from '../.
 import type { DnsLookup } from '../../src/discovery/dns-seeds.js';
 import { shippedSeedsPath } from '../../src/discovery/fixed-seeds.js';
 import { MemoryLog } from '../../src/util/log.js';
+import { seededRandom } from '../../src/util/random.js';
 import { startDnsServer, type TestDnsServer } from './dns-server.js';
 
 const T4 = NETWORKS.testnet4;
 const [SEED_A, SEED_B] = T4.dnsSeeds as [string, string];
 const v4 = (n: number): string => `127.0.${n >> 8}.${n & 255}`;
 const key = (c: { host: string; port: number }): string => `${c.host}:${c.port}`;
-
-/** A deterministic random in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A lookup that must never be called. */
 const forbidden: DnsLookup = () => Promise.reject(new Error('DNS must not be used here'));
@@ -53,7 +42,7 @@ describe('discoverPeers', () => {
       [SEED_A]: { a: [v4(1), v4(2), v4(3), v4(4), v4(5)] },
       [SEED_B]: { a: [v4(6), v4(7)], aaaa: ['2001:db8::1', '2001:db8::2'] },
     });
-    const { candidates, report } = await discoverPeers({ network: T4, lookup, random: seeded(1) });
+    const { candidates, report } = await discoverPeers({ network: T4, lookup, random: seededRandom(1) });
     expect(candidates).toHaveLength(9);
     expect(candidates.every((c) => c.source.kind === 'dns' && c.port === T4.defaultPort)).toBe(true);
     const fromA = candidates.filter((c) => c.source.kind === 'dns' && c.source.seed === SEED_A).map((c) => c.host);
@@ -78,7 +67,7 @@ describe('discoverPeers', () => {
     const lookup = await dnsWith({ [SEED_A]: { a: [v4(1), v4(2)] }, [SEED_B]: {} });
     const file = join(dir, 'below.txt');
     writeFileSync(file, `# loopback seeds\n${v4(100)}\n${v4(101)}:18444\n[::1]\n`);
-    const { candidates, report } = await discoverPeers({ network: T4, lookup, seedsFile: file, random: seeded(2) });
+    const { candidates, report } = await discoverPeers({ network: T4, lookup, seedsFile: file, random: seededRandom(2) });
     expect(report.fixed).toEqual({ file, use: 'used_dns_below_threshold', addresses: 3 });
     expect(candidates.map((c) => c.source.kind)).toEqual(['dns', 'dns', 'fixed', 'fixed', 'fixed']);
     expect(candidates.slice(2).map(key).sort()).toEqual(['127.0.0.100:48333', '127.0.0.101:18444', '::1:48333']);
@@ -154,7 +143,7 @@ describe('discoverPeers', () => {
     const many = Array.from({ length: 12 }, (_, i) => v4(i + 1)) // 12 A records stay under the 512-byte UDP limit;
     const lookup = await dnsWith({ [SEED_A]: { a: many }, [SEED_B]: {} });
     const run = async (seed: number): Promise<string[]> =>
-      (await discoverPeers({ network: T4, lookup, random: seeded(seed) })).candidates.map((c) => c.host);
+      (await discoverPeers({ network: T4, lookup, random: seededRandom(seed) })).candidates.map((c) => c.host);
     const a1 = await run(7);
     expect(await run(7)).toEqual(a1);
     expect(await run(8)).not.toEqual(a1);
@@ -194,7 +183,7 @@ describe('shuffle', () => {
     expect(shuffle([1, 2, 3, 4], () => 0)).toEqual([2, 3, 4, 1]);
     expect(shuffle([1, 2, 3, 4], () => 0.999999)).toEqual([1, 2, 3, 4]);
     const big = Array.from({ length: 100 }, (_, i) => i);
-    expect(shuffle([...big], seeded(3)).sort((a, b) => a - b)).toEqual(big);
+    expect(shuffle([...big], seededRandom(3)).sort((a, b) => a - b)).toEqual(big);
   });
 
   test('tolerates a random that returns 1', () => {

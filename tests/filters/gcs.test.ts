@@ -11,18 +11,11 @@ import { FilterError } from '../../src/filters/errors.js';
 import { sipHash24 } from '../../src/filters/siphash.js';
 import { BASIC_FILTER_M, BASIC_FILTER_P, buildBasicFilter, matchAny } from '../../src/filters/basic.js';
 import { concatBytes } from '../../src/util/bytes.js';
+import { errorCode } from '../helpers/errors.js';
 
 const BASIC = { p: BASIC_FILTER_P, m: BASIC_FILTER_M };
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e.code;
-    throw e; // anything else escaping is a bug
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => errorCode(FilterError, fn);
 
 /** Serializes N and a list of raw deltas (no hashing): lets tests craft any stream. */
 function craft(n: Uint8Array, deltas: number[], p = BASIC_FILTER_P): Uint8Array {

@@ -5,16 +5,9 @@ import { BitReader, BitWriter } from '../../src/filters/bitstream.js';
 import { golombRiceDecode, golombRiceEncode } from '../../src/filters/golomb.js';
 import { FilterError } from '../../src/filters/errors.js';
 import { toHex } from '../../src/util/bytes.js';
+import { errorCode } from '../helpers/errors.js';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => errorCode(FilterError, fn);
 
 describe('BitWriter / BitReader', () => {
   test('packs most-significant bit first and zero-pads the last byte', () => {

@@ -18,6 +18,7 @@ import {
 import { fromHex, hashFromDisplay, hashToDisplay, toHex } from '../../src/util/bytes.js';
 import { sha256d } from '../../src/util/hash.js';
 import { basicFilterElements, buildBasicFilter, filterMatchesHeader, match } from '../../src/filters/index.js';
+import { errorCode } from '../helpers/errors.js';
 
 const VEC = '/work/shared/reference/vectors';
 const dataLines = (file: string): string[][] =>
@@ -35,15 +36,7 @@ const cfheaders = dataLines('cfheaders-mainnet-0-1111.txt').map(([h, block, disp
 const cfcheckpt = dataLines('cfcheckpt-mainnet-1000-99000.txt').map(([h, display, wire]) => ({ height: Number(h), header: fromHex(wire), display }));
 const blockHeaders = readFileSync(`${VEC}/headers-mainnet-0-1111.txt`, 'utf8').split('\n').filter((l) => l.trim() !== '');
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => errorCode(FilterError, fn);
 
 describe('reference files', () => {
   test('cfheaders file: heights 0..1111, display = reversed wire, aligned with the block headers', () => {

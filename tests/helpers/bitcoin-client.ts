@@ -84,3 +84,21 @@ export async function serveChain(cleanup: Cleanup, chain: LocalBlockChain, opts:
   cleanup.push(() => p.close());
   return p;
 }
+
+/**
+ * The usual setup of a test file against local peers: a cleanup list run after each test, and
+ * `serve`/`connect` bound to it. Call once at the top level of the file.
+ */
+export function localPeerSuite(chain: LocalBlockChain): {
+  cleanup: Cleanup;
+  serve(opts?: LocalPeerOptions, served?: LocalBlockChain): Promise<LocalPeer>;
+  connect(port: number, localAddress?: string): Promise<Client>;
+} {
+  const cleanup: Cleanup = [];
+  afterEach(runCleanup(cleanup));
+  return {
+    cleanup,
+    serve: (opts = {}, served = chain) => serveChain(cleanup, served, opts),
+    connect: (port, localAddress) => connect(cleanup, port, localAddress),
+  };
+}

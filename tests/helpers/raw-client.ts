@@ -1,6 +1,7 @@
 // A raw TCP client for hostile-peer tests: sends exact bytes, collects what comes back, and
 // reports when the other side closes. Can bind a chosen loopback source address (bans are per host).
 import { Socket } from 'node:net';
+import { connectSocket } from './socket.js';
 
 export class RawClient {
   readonly socket = new Socket();
@@ -11,14 +12,7 @@ export class RawClient {
 
   static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawClient> {
     const c = new RawClient();
-    await new Promise<void>((resolve, reject) => {
-      c.socket.once('error', reject);
-      c.socket.connect({ port, host, localAddress }, () => {
-        c.socket.off('error', reject);
-        resolve();
-      });
-    });
-    c.socket.on('error', () => {});
+    await connectSocket(c.socket, port, host, localAddress);
     c.socket.on('data', (d: Buffer) => {
       c.received = Buffer.concat([c.received, d]);
       const w = c.dataWaiters;

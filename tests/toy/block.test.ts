@@ -7,16 +7,9 @@ import {
   ToyError, type ToyBlock,
 } from '../../src/toy/index.js';
 import { toHex } from '../../src/util/bytes.js';
+import { errorCode } from '../helpers/errors.js';
 
-const code = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof ToyError) return err.code;
-    throw err;
-  }
-  return 'no error';
-};
+const code = (f: () => unknown): string => errorCode(ToyError, f) ?? 'no error';
 
 describe('toy block', () => {
   test('the genesis block is fixed (a vector every node must agree on)', () => {

@@ -4,6 +4,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { blockToJson, GENESIS_BLOCK, mineBlock, parseBlock, type ToyBlock, type ToyTransaction } from '../../src/toy/index.js';
 import { ToyNode, type ToyNodeOptions } from '../../src/toy/node.js';
 import { MemoryLog } from '../../src/util/log.js';
+import { connectSocket } from '../helpers/socket.js';
 
 /** Poll `cond` until true (events here are cheap to re-check); reject after `timeoutMs`. */
 export async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -52,14 +53,7 @@ export class LineClient {
   static async connect(port: number, localAddress?: string, host = '127.0.0.1'): Promise<LineClient> {
     const c = new LineClient();
     started.push({ close: async () => void c.socket.destroy() });
-    await new Promise<void>((resolve, reject) => {
-      c.socket.once('error', reject);
-      c.socket.connect({ port, host, localAddress }, () => {
-        c.socket.off('error', reject);
-        resolve();
-      });
-    });
-    c.socket.on('error', () => {});
+    await connectSocket(c.socket, port, host, localAddress);
     c.socket.setEncoding('utf8');
     c.socket.on('data', (d: string) => {
       c.buf += d;

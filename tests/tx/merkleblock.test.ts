@@ -14,6 +14,7 @@ import { decodePayload, encodePayload } from '../../src/wire/envelope.js';
 import type { MerkleBlockMessage } from '../../src/wire/message.js';
 import { decodeOne } from '../wire/helpers.js';
 import { MERKLEBLOCK } from './vectors.js';
+import { errorCode } from '../helpers/errors.js';
 
 function merkleBlockFrom(hex: string): MerkleBlockMessage {
   const m = decodePayload('merkleblock', fromHex(hex));
@@ -21,15 +22,7 @@ function merkleBlockFrom(hex: string): MerkleBlockMessage {
   return m;
 }
 
-function merkleCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MerkleError) return err.code;
-    throw err;
-  }
-  return 'ok';
-}
+const merkleCode = (fn: () => unknown): string => errorCode(MerkleError, fn) ?? 'ok';
 
 const display = (ms: readonly { index: number; txid: Uint8Array }[]): { index: number; txid: string }[] => ms.map((m) => ({ index: m.index, txid: hashToDisplay(m.txid) }));
 

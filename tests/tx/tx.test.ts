@@ -8,16 +8,9 @@ import { decodeTx, makeTx, stripWitness, hasWitness, isCoinbase, baseSize, txWei
 import { decodeBlock, makeBlock, blockMerkleRoot, verifyBlockMerkleRoot, headerMerkleRoot, MAX_BLOCK_SERIALIZED_SIZE } from '../../src/tx/block.js';
 import { BLOOM, REAL_BLOCKS } from './vectors.js';
 import { arbTx, arbBlock } from './arbitraries.js';
+import { errorCode } from '../helpers/errors.js';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WireError) return err.code;
-    throw err;
-  }
-  return 'ok';
-}
+const code = (fn: () => unknown): string => errorCode(WireError, fn) ?? 'ok';
 
 describe('real blocks from the reference pack', () => {
   test('the pack has the blocks we expect (3 from merkleblock.json, 10 from BIP158)', () => {

@@ -17,18 +17,11 @@ import { AddressError } from '../../src/wallet/errors.js';
 import { NETWORKS, type NetworkName } from '../../src/params/networks.js';
 import { UsageError } from '../../src/util/errors.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { errorCode } from '../helpers/errors.js';
 
 const { mainnet, testnet3, testnet4, signet, regtest } = NETWORKS;
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AddressError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = (fn: () => unknown): string | undefined => errorCode(AddressError, fn);
 
 function errorOf(fn: () => unknown): AddressError {
   try {

@@ -5,16 +5,9 @@ import type { Message } from '../../src/wire/message.js';
 import { WireError } from '../../src/wire/errors.js';
 import { encodeMessage } from '../../src/wire/envelope.js';
 import { MAINNET_MAGIC, VECTORS, decodeOne } from './helpers.js';
+import { errorCode } from '../helpers/errors.js';
 
-function code(m: Message, magic = MAINNET_MAGIC): string {
-  try {
-    encodeMessage(magic, m);
-  } catch (err) {
-    if (err instanceof WireError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+const code = (m: Message, magic = MAINNET_MAGIC): string => errorCode(WireError, () => encodeMessage(magic, m)) ?? 'no error';
 
 const version = decodeOne(MAINNET_MAGIC, VECTORS.version_70016_spv!.hex);
 if (version.command !== 'version') throw new Error('vector is not a version');

@@ -9,16 +9,9 @@ import { ByteReader, MAX_SIZE } from '../../src/wire/reader.js';
 import { ByteWriter } from '../../src/wire/writer.js';
 import { messageChecksum, sha256dFast } from '../../src/wire/checksum.js';
 import { formatIpv6, hostFromIp16, ip16FromHost, parseIpv4, parseIpv6 } from '../../src/util/ip.js';
+import { errorCode } from '../helpers/errors.js';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WireError) return err.code;
-    throw err;
-  }
-  return 'no error';
-}
+const code = (fn: () => unknown): string => errorCode(WireError, fn) ?? 'no error';
 
 describe('CompactSize', () => {
   test.each([
