@@ -15,6 +15,7 @@ import { buildBlock, coinbaseTx } from '../../src/tx/builder.js';
 import { verifyBlockMerkleRoot } from '../../src/tx/block.js';
 import { MERKLEBLOCK } from '../tx/vectors.js';
 import { MAINNET_MAGIC, decodeFrames } from './helpers.js';
+import { MAX_BASIC_FILTER_BYTES } from '../../src/wire/messages/cfilter.js';
 
 const MAGIC = MAINNET_MAGIC;
 
@@ -89,9 +90,17 @@ describe('per-command caps', () => {
     expect(invalid(one('merkleblock', lying)).code).toBe('truncated');
   });
 
-  test('cfilter carries any filter length the frame allows; BIP157 requests are fixed-size', () => {
+  test('cfilter carries up to the largest BIP158 filter of a valid block; BIP157 requests are fixed-size', () => {
     const f = one('cfilter', encodePayload({ command: 'cfilter', filterType: 0, blockHash: hash(9), filter: new Uint8Array(100_000).fill(5) }));
     expect(f.kind === 'message' && f.message.command === 'cfilter' && f.message.filter.length).toBe(100_000);
+    // 100,000 elements at most (4,000,000 WU / 40 WU per 10-byte output), ~21.5 bits each.
+    expect(MAX_BASIC_FILTER_BYTES).toBe(268_720);
+    const largest = one('cfilter', encodePayload({ command: 'cfilter', filterType: 0, blockHash: hash(9), filter: new Uint8Array(MAX_BASIC_FILTER_BYTES) }));
+    expect(largest.kind).toBe('message');
+    // One byte more: refused from the frame header, before the payload is buffered, as misbehaviour.
+    const over = new ByteWriter().u8(0).bytes(hash(9)).compactSize(MAX_BASIC_FILTER_BYTES + 1).bytes(new Uint8Array(MAX_BASIC_FILTER_BYTES + 1)).finish();
+    expect(invalid(one('cfilter', over))).toEqual({ code: 'oversized', misbehaving: true });
+    expect(invalid(one('cfilter', new Uint8Array(1_000_000)))).toEqual({ code: 'oversized', misbehaving: true });
     expect(invalid(one('getcfilters', new Uint8Array(38))).code).toBe('oversized');
     expect(invalid(one('getcfheaders', new Uint8Array(36))).code).toBe('truncated');
     expect(invalid(one('getcfcheckpt', new Uint8Array(34))).code).toBe('oversized');
