@@ -1,14 +1,17 @@
 // BIP37 fallback (`spv watch --bloom`): load a bloom filter of the wallet's script pushes and
 // outpoints into a NODE_BLOOM peer, ask for filtered blocks (getdata MSG_FILTERED_BLOCK), verify
-// each merkleblock's partial merkle tree against the validated header, and collect the matched
-// transactions that follow it. A ping after each batch marks where the peer's answers end.
+// each merkleblock's partial merkle tree against the hash pinned at request time as it arrives,
+// keep only the transactions it matched (others are dropped on arrival), and hand each block to
+// the wallet when the next merkleblock (or our pong) shows it complete. A ping after each batch
+// marks where the peer's answers end; a batch whose blocks a reorg replaced ends stale.
 // Privacy: the peer learns (up to the false-positive rate) which scripts and coins are ours.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { bytesEqual, hashToDisplay } from '../util/bytes.js';
 import { errorMessage } from '../util/errors.js';
 import { silentLog, type Log } from '../util/log.js';
-import type { MerkleBlockMessage, Message } from '../wire/message.js';
+import type { Message } from '../wire/message.js';
+import { InvType } from '../wire/inventory.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import { blockHash } from '../chain/header.js';
 import type { Tx } from '../tx/tx.js';
@@ -19,8 +22,8 @@ import { NODE_BLOOM } from './services.js';
 import { PeerRequests } from './peer-requests.js';
 import type { BitcoinPeer, PeerService } from './protocol.js';
 import type { ScanProgress } from './filter-scan.js';
+import { PinnedRange, StaleScanError } from './scan-pin.js';
 
-const MSG_FILTERED_BLOCK = 3;
 /** Filtered blocks asked for per round trip (Core's own getdata batches are <= 1000). */
 export const FILTERED_BLOCKS_PER_BATCH = 500;
 /** Default false-positive rate: more privacy costs more bandwidth (BIP37). */
@@ -39,6 +42,10 @@ export class BloomScanner extends EventEmitter<{ progress: [ScanProgress]; liar:
   private readonly ready = new Set<BitcoinPeer>();
   private readonly log: Log;
   private matched = 0;
+  /** First height not yet handed to the target by the current scan (a retry starts here). */
+  private next = 0;
+  /** Most matched transactions held at once (for tests: unmatched ones are never held). */
+  readonly peaks = { txsHeld: 0 };
 
   constructor(
     private readonly chain: HeaderChain,
@@ -75,83 +82,107 @@ export class BloomScanner extends EventEmitter<{ progress: [ScanProgress]; liar:
     peer.send(f.toMessage());
   }
 
+  /**
+   * Scan blocks fromHeight..tip; returns the last height scanned. Retries with the next bloom
+   * peer from the first block not yet handed over; StaleScanError when a reorg replaced blocks
+   * of the batch in flight.
+   */
   async scan(fromHeight: number): Promise<number> {
+    this.next = fromHeight;
     for (;;) {
       const peer = this.bloomPeers[0];
       if (!peer) throw new Error('no connected peer accepts bloom filters (NODE_BLOOM)');
       try {
         this.loadFilter(peer);
-        return await this.scanWith(peer, fromHeight);
+        return await this.scanWith(peer);
       } catch (err) {
+        if (err instanceof StaleScanError) throw err;
         if (err instanceof BloomLie) {
           this.log.warn(`${peer.label} lied (${err.code}): ${err.message}`);
           this.emit('liar', peer.label, `${err.code}: ${err.message}`);
           peer.misbehaving(err.code, err.message);
         } else this.log.info(`bloom scan interrupted: ${errorMessage(err)}`);
         if (this.bloomPeers.length === 0) throw err;
-        fromHeight = this.resumeFrom ?? fromHeight;
       }
     }
   }
 
-  private resumeFrom: number | undefined;
-
-  private async scanWith(peer: BitcoinPeer, fromHeight: number): Promise<number> {
+  private async scanWith(peer: BitcoinPeer): Promise<number> {
     const tip = this.chain.height;
-    for (let start = fromHeight; start <= tip; start += FILTERED_BLOCKS_PER_BATCH) {
-      const stop = Math.min(tip, start + FILTERED_BLOCKS_PER_BATCH - 1);
-      const items = [];
-      for (let h = start; h <= stop; h++) items.push({ type: MSG_FILTERED_BLOCK, hash: this.chain.hashAt(h) });
-      const nonce = randomBytes(8).readBigUInt64LE(0) | 1n;
-      // merkleblock, its matched txs, ..., then our pong: everything the peer sent in between.
-      const replies = await this.requests.ask(
-        peer,
-        [{ command: 'getdata', items }, { command: 'ping', nonce }],
-        (m): Message | undefined => (m.command === 'merkleblock' || m.command === 'tx' || m.command === 'notfound' || (m.command === 'pong' && m.nonce === nonce) ? m : undefined),
-        (got) => got[got.length - 1]?.command === 'pong',
-        `filtered blocks ${start}..${stop}`,
-      );
-      this.apply(peer, start, stop, replies);
-      this.resumeFrom = stop + 1;
-      this.target.scanned(stop);
-      this.emit('progress', { height: stop, tip, matched: this.matched });
+    while (this.next <= tip) {
+      const pin = new PinnedRange(this.chain, this.next, Math.min(tip, this.next + FILTERED_BLOCKS_PER_BATCH - 1));
+      await this.batch(peer, pin);
+      this.next = pin.stop + 1;
+      this.target.scanned(pin.stop);
+      this.emit('progress', { height: pin.stop, tip, matched: this.matched });
     }
     return tip;
   }
 
-  private apply(peer: BitcoinPeer, start: number, stop: number, replies: Message[]): void {
+  /** One round trip: getdata for the pinned blocks, then a ping; everything up to our pong. */
+  private async batch(peer: BitcoinPeer, pin: PinnedRange): Promise<void> {
+    const { start, stop } = pin;
+    const items = [];
+    for (let h = start; h <= stop; h++) items.push({ type: InvType.FILTERED_BLOCK, hash: pin.hashAt(h) });
+    const nonce = randomBytes(8).readBigUInt64LE(0) | 1n;
     let expect = start;
-    let current: { height: number; want: Uint8Array[]; txs: Map<string, Tx>; block: MerkleBlockMessage } | undefined;
+    let stale = false;
+    let current: { height: number; hash: Uint8Array; want: Map<string, Uint8Array>; txs: Map<string, Tx> } | undefined;
     const finish = (): void => {
       if (!current) return;
       const c = current;
-      const missing = c.want.filter((id) => !c.txs.has(hashToDisplay(id)));
-      if (missing.length) throw new BloomLie('missing_tx', `merkleblock ${c.height} matched ${missing.length} tx(s) it did not send`);
-      if (c.want.length) this.matched++;
-      this.target.applyTxs(c.height, blockHash(c.block.header), c.want.map((id) => c.txs.get(hashToDisplay(id)) as Tx));
       current = undefined;
+      const missing = [...c.want.keys()].filter((id) => !c.txs.has(id));
+      if (missing.length) throw new BloomLie('missing_tx', `merkleblock ${c.height} matched ${missing.length} tx(s) it did not send`);
+      stale ||= !pin.isCurrent;
+      if (stale) return;
+      if (c.want.size) this.matched++;
+      this.target.applyTxs(c.height, c.hash, [...c.want.keys()].map((id) => c.txs.get(id) as Tx));
+      this.next = c.height + 1;
     };
-    for (const m of replies) {
-      if (m.command === 'merkleblock') {
-        finish();
-        const hash = blockHash(m.header);
-        if (expect > stop || !bytesEqual(hash, this.chain.hashAt(expect))) throw new BloomLie('unrequested_merkleblock', `merkleblock ${hashToDisplay(hash)} where block ${expect} was due`);
-        let matches;
-        try {
-          matches = verifyMerkleBlock(m);
-        } catch (err) {
-          throw new BloomLie('bad_merkleblock', `block ${expect}: ${errorMessage(err)}`);
+    await this.requests.ask(
+      peer,
+      [{ command: 'getdata', items }, { command: 'ping', nonce }],
+      (m): true | undefined => {
+        switch (m.command) {
+          case 'merkleblock': {
+            finish();
+            const hash = blockHash(m.header);
+            if (expect > stop || !bytesEqual(hash, pin.hashAt(expect))) throw new BloomLie('unrequested_merkleblock', `merkleblock ${hashToDisplay(hash)} where ${expect > stop ? 'nothing' : `block ${expect}`} was due`);
+            let matches;
+            try {
+              matches = verifyMerkleBlock(m);
+            } catch (err) {
+              throw new BloomLie('bad_merkleblock', `block ${expect}: ${errorMessage(err)}`);
+            }
+            current = { height: expect, hash, want: new Map(matches.map((x) => [hashToDisplay(x.txid), x.txid])), txs: new Map() };
+            expect++;
+            return undefined;
+          }
+          case 'tx': {
+            // Only a transaction the current merkleblock matched is kept, once; the rest is dropped.
+            const id = hashToDisplay(m.tx.txid);
+            if (current && current.want.has(id) && !current.txs.has(id)) {
+              current.txs.set(id, m.tx);
+              this.peaks.txsHeld = Math.max(this.peaks.txsHeld, current.txs.size);
+            }
+            return undefined;
+          }
+          case 'notfound':
+            if (!pin.isCurrent) throw new StaleScanError(`filtered blocks ${start}..${stop}: notfound after a reorg replaced some of them`);
+            throw new Error(`${peer.label} does not have some of the requested blocks (notfound)`);
+          case 'pong':
+            if (m.nonce !== nonce) return undefined;
+            finish();
+            return true;
+          default:
+            return undefined;
         }
-        current = { height: expect, want: matches.map((x) => x.txid), txs: new Map(), block: m };
-        expect++;
-      } else if (m.command === 'tx') {
-        const id = hashToDisplay(m.tx.txid);
-        if (current && current.want.some((w) => bytesEqual(w, m.tx.txid))) current.txs.set(id, m.tx);
-      } else if (m.command === 'notfound') {
-        throw new Error(`${peer.label} does not have some of the requested blocks (notfound)`);
-      }
-    }
-    finish();
+      },
+      () => true,
+      `filtered blocks ${start}..${stop}`,
+    );
+    if (stale || !pin.isCurrent) throw new StaleScanError(`filtered blocks ${start}..${stop} arrived after a reorg replaced some of them`);
     if (expect !== stop + 1) throw new Error(`${peer.label} answered ${expect - start} of ${stop - start + 1} filtered blocks`);
   }
 }
