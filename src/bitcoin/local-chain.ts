@@ -14,6 +14,8 @@ import { FilterServer, type FilterLie } from './filter-server.js';
 import { HeaderServer } from './header-server.js';
 import type { ForkOptions, ForkResult, LocalBlock, LocalBlockChain, PaymentRequest } from './local-blocks.js';
 import { createBitcoinNode, type BitcoinNode } from './node.js';
+import type { BitcoinPeer } from './protocol.js';
+import type { Message } from '../wire/message.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from './services.js';
 
 /** A regtest HeaderChain holding `n` generated headers on top of genesis. */
@@ -74,6 +76,9 @@ export interface LocalPeerOptions {
   maxInbound?: number;
   handshakeTimeoutMs?: number;
   banDurationMs?: number;
+  /** Called with every message a client sends, before the servers answer it (tests use it to
+   * make a reorg happen while a request is outstanding). */
+  beforeServe?: (peer: BitcoinPeer, msg: Message) => void;
 }
 
 export interface LocalPeer {
@@ -112,6 +117,8 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
   const headerServer = new HeaderServer(chain.headers);
   const blockServer = new BlockServer(chain, { bloom, lie: opts.blockLie, unknownBlocks: opts.unknownBlocks, log: opts.log });
   const filterServer = filters ? new FilterServer(chain, { lie: opts.filterLie }) : undefined;
+  const hook = opts.beforeServe;
+  if (hook) node.protocol.use({ onMessage: (peer, msg) => hook(peer, msg) });
   node.protocol.use(headerServer).use(blockServer);
   if (filterServer) node.protocol.use(filterServer);
   const host = opts.host ?? '127.0.0.1';

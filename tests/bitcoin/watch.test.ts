@@ -17,6 +17,9 @@ import { WatchStore } from '../../src/wallet/watch-store.js';
 import { encodeAddress } from '../../src/wallet/address.js';
 import { p2wpkhScript } from '../../src/tx/builder.js';
 import type { TxRecord } from '../../src/wallet/wallet.js';
+import type { Message } from '../../src/wire/message.js';
+import { InvType } from '../../src/wire/inventory.js';
+import { bytesEqual } from '../../src/util/bytes.js';
 
 const regtest = NETWORKS.regtest;
 const script = p2wpkhScript(new Uint8Array(20).fill(0x42));
@@ -51,6 +54,7 @@ interface Client {
   sync: HeaderSync;
   found: TxRecord[];
   undone: TxRecord[];
+  dir: string;
   close: () => Promise<void>;
 }
 
@@ -79,7 +83,7 @@ async function client(dir: string, peers: LocalPeer[], opts: { bloom?: boolean }
   const synced = once(sync, 'synced');
   for (const p of peers) await node.manager.connect({ host: p.host, port: p.port });
   await synced;
-  return { node, watcher, sync, found, undone, close };
+  return { node, watcher, sync, found, undone, dir, close };
 }
 
 function tmp(): string {
@@ -214,4 +218,71 @@ describe('lying peers are caught and banned; the scan ends right with the honest
     expect(c.node.manager.banFor(liar.host)).toBeDefined();
     expectMatchesChain(c, chain);
   });
+});
+
+describe.each([false, true])('reorgs while scan requests are outstanding (bloom=%s)', (bloom) => {
+  // 300 blocks paying us at 120 and 130, spending at 150, paying again at 296. The peer replaces
+  // blocks 294.. with a longer branch (no payment at 296) just before it answers our request:
+  // the headers announcing the branch reach us before the answer for the replaced blocks.
+  function reorgChain(seed: string): LocalBlockChain {
+    return LocalBlockChain.generate(regtest, {
+      blocks: 300,
+      seed,
+      payments: [
+        { kind: 'pay', script, amount: 50_000_000n, height: 120 },
+        { kind: 'pay', script, amount: 7_000n, height: 130 },
+        { kind: 'spend', script, amount: 20_000_000n, height: 150 },
+        { kind: 'pay', script, amount: 3_000_000n, height: 296 },
+      ],
+    });
+  }
+
+  async function reorgDuring(seed: string, when: (msg: Message, chain: LocalBlockChain) => boolean): Promise<void> {
+    const chain = reorgChain(seed);
+    let forked = false;
+    let p: LocalPeer | undefined;
+    p = await peer(chain, {
+      beforeServe: (_peer, msg) => {
+        if (forked || !p || !when(msg, chain)) return;
+        forked = true;
+        p.fork(293); // 8 new headers: announced as `headers`, sent before the answer
+      },
+    });
+    const c = await client(tmp(), [p], { bloom });
+    const reasons: string[] = [];
+    c.watcher.on('liar', (_p, why) => reasons.push(why));
+    await c.watcher.scanToTip();
+    expect(forked).toBe(true);
+    expect(chain.height).toBe(301);
+    // The honest peer is neither banned nor dropped; the scan reached the new tip.
+    expect(reasons).toEqual([]);
+    expect(c.node.manager.banFor(p.host)).toBeUndefined();
+    expect(c.watcher.scannedHeight).toBe(301);
+    // No payment from the replaced branch; the same history and balance as a fresh scan.
+    expect(c.watcher.wallet.records.map((r) => r.height)).toEqual([120, 130, 150]);
+    expectMatchesChain(c, chain);
+    const fresh = await client(tmp(), [p], { bloom });
+    await fresh.watcher.scanToTip();
+    expect(c.watcher.wallet.balance(address)).toBe(fresh.watcher.wallet.balance(address));
+    expect(c.watcher.wallet.unspent(address)).toEqual(fresh.watcher.wallet.unspent(address));
+    // The saved scan names the new chain's block at its height (a restart resumes, not rescans).
+    await c.close();
+    const again = await client(c.dir, [p], { bloom });
+    expect(again.watcher.scannedHeight).toBe(301);
+    expect(again.watcher.wallet.records.map((r) => r.height)).toEqual([120, 130, 150]);
+  }
+
+  const filterRequest = (msg: Message): boolean => (bloom ? msg.command === 'getdata' && msg.items.some((i) => i.type === InvType.FILTERED_BLOCK) : msg.command === 'getcfilters');
+  const blockRequest = (height: number) => (msg: Message, chain: LocalBlockChain): boolean =>
+    msg.command === 'getdata' && msg.items.some((i) => bytesEqual(i.hash, chain.blockAt(height).hash) && i.type !== InvType.FILTERED_BLOCK);
+
+  test('a reorg while the filters (getcfilters / filtered blocks) are outstanding', async () => {
+    await reorgDuring(`reorg-filters-${bloom}`, filterRequest);
+  });
+
+  if (!bloom) {
+    test('a reorg while a matched block (getdata) is outstanding', async () => {
+      await reorgDuring('reorg-block', blockRequest(296));
+    });
+  }
 });
