@@ -85,7 +85,10 @@ export type BlockLie =
   /** `block` replies whose transactions do not hash to the header's merkle root (one tx altered). */
   | { readonly kind: 'tampered-block'; readonly heights?: readonly number[] }
   /** `merkleblock` replies with a forged partial merkle tree (plus a fabricated `tx` for 'fake-match'). */
-  | { readonly kind: 'forged-merkleblock'; readonly heights?: readonly number[]; readonly forgery?: MerkleForgery };
+  | { readonly kind: 'forged-merkleblock'; readonly heights?: readonly number[]; readonly forgery?: MerkleForgery }
+  /** After each honest `merkleblock` and its matched txs, `count` more `tx` messages: made-up
+   * unmatched ones and repeats of the matched ones (a flood, not a forgery). */
+  | { readonly kind: 'tx-flood'; readonly heights?: readonly number[]; readonly count: number };
 
 export interface BlockServerOptions {
   /** Serve BIP37 (NODE_BLOOM). Default true; when false, filterload/filteradd/filterclear
@@ -288,6 +291,12 @@ export class BlockServer implements PeerService {
       this.sent.merkleBlocks++;
       for (const tx of reply.txs) peer.send({ command: 'tx', tx });
       this.sent.txs += reply.txs.length;
+      if (this.lieApplies('tx-flood', local)) {
+        const { count } = this.lie as Extract<BlockLie, { kind: 'tx-flood' }>;
+        const unmatched = stripWitness(alteredTx(local.block.txs[0]!));
+        for (let i = 0; i < count; i++) peer.send({ command: 'tx', tx: i % 2 === 1 && reply.txs.length > 0 ? reply.txs[i % reply.txs.length]! : unmatched });
+        this.sent.txs += count;
+      }
       return;
     }
     let block = local.block;

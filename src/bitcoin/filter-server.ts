@@ -20,8 +20,11 @@ export type FilterLie =
    * height on; the cfilters served stay honest, so they do not match the forged headers. */
   | { readonly kind: 'wrong-headers'; readonly fromHeight: number }
   /** cfilter replies at these heights (default: all) carry a filter that is not the one the
-   * (honest) filter header commits to. */
-  | { readonly kind: 'bad-filter'; readonly heights?: readonly number[] }
+   * (honest) filter header commits to; with `thenSilent` the rest of that request goes unanswered. */
+  | { readonly kind: 'bad-filter'; readonly heights?: readonly number[]; readonly thenSilent?: boolean }
+  /** Filters built with these scripts added to every block, filter hashes and headers computed
+   * over them: consistent, and every block "matches" (BIP158 allows false positives). */
+  | { readonly kind: 'add-scripts'; readonly scripts: readonly Uint8Array[] }
   /** Filters built without these scripts, with filter hashes and headers computed over the forged
    * filters: everything is consistent, only the block itself shows the lie. */
   | { readonly kind: 'omit-scripts'; readonly scripts: readonly Uint8Array[] };
@@ -140,8 +143,11 @@ export class FilterServer implements PeerService {
     for (let b: LocalBlock | undefined = r.stop; b && b.height >= msg.startHeight; b = b.prev) blocks.push(b);
     blocks.reverse();
     this.answered.getcfilters++;
+    const lie = this.lie;
     for (const b of blocks) {
-      this.replies.push(peer, () => peer.send({ command: 'cfilter', filterType: msg.filterType, blockHash: b.hash, filter: this.served(b).filter }));
+      const served = this.served(b);
+      this.replies.push(peer, () => peer.send({ command: 'cfilter', filterType: msg.filterType, blockHash: b.hash, filter: served.filter }));
+      if (lie?.kind === 'bad-filter' && lie.thenSilent && served !== b) break;
     }
     this.replies.drain(peer);
   }
@@ -180,6 +186,17 @@ export class FilterServer implements PeerService {
           if (kept.length === all.length && prev === undefined) continue; // honest so far
           prev ??= h === 0 ? GENESIS_PREVIOUS_FILTER_HEADER : this.chain.blockAt(h - 1).filterHeader;
           const filter = kept.length === all.length ? b.filter : buildBasicFilter(b.hash, kept);
+          const fHash = filterHash(filter);
+          prev = filterHeader(fHash, prev);
+          byHeight[h] = { filter, filterHash: fHash, filterHeader: prev };
+        }
+        break;
+      }
+      case 'add-scripts': {
+        let prev = GENESIS_PREVIOUS_FILTER_HEADER;
+        for (let h = 0; h <= tip; h++) {
+          const b = this.chain.blockAt(h);
+          const filter = buildBasicFilter(b.hash, [...this.chain.filterElementsOf(b), ...lie.scripts]);
           const fHash = filterHash(filter);
           prev = filterHeader(fHash, prev);
           byHeight[h] = { filter, filterHash: fHash, filterHeader: prev };

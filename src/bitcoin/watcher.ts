@@ -181,7 +181,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
         if (scanned) this.emit('scanned', this.scanHeight);
       } catch (err) {
         this.log.error(`scan failed at height ${this.scanHeight + 1}: ${errorMessage(err)}`);
-        this.emit('error', err instanceof Error ? err : new Error(String(err)));
+        // (An 'error' event nobody listens to would replace err with ERR_UNHANDLED_ERROR.)
+        if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
         throw err;
       }
     });

@@ -5,11 +5,13 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NETWORKS } from '../../src/params/networks.js';
+import { NETWORKS, type NetworkParams } from '../../src/params/networks.js';
 import { toHex } from '../../src/util/bytes.js';
 import { createBitcoinNode, type BitcoinNode } from '../../src/bitcoin/node.js';
 import { HeaderSync } from '../../src/bitcoin/header-sync.js';
-import { Watcher } from '../../src/bitcoin/watcher.js';
+import { Watcher, WatchError } from '../../src/bitcoin/watcher.js';
+import { BLOCK_FETCH_WINDOW } from '../../src/bitcoin/filter-scan.js';
+import { reason } from '../../src/net/disconnect.js';
 import { LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
 import { startLocalPeer, type LocalPeer, type LocalPeerOptions } from '../../src/bitcoin/local-chain.js';
 import { HeaderStore } from '../../src/chain/header-store.js';
@@ -58,11 +60,12 @@ interface Client {
   close: () => Promise<void>;
 }
 
-async function client(dir: string, peers: LocalPeer[], opts: { bloom?: boolean } = {}): Promise<Client> {
-  const store = HeaderStore.open({ datadir: dir, params: regtest });
+async function client(dir: string, peers: LocalPeer[], opts: { bloom?: boolean; params?: NetworkParams } = {}): Promise<Client> {
+  const params = opts.params ?? regtest;
+  const store = HeaderStore.open({ datadir: dir, params });
   const ws = new WatchStore(dir);
   const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush() });
-  const watcher = new Watcher({ params: regtest, chain: store.chain, sync, store: ws, watched: [{ address, script: toHex(script) }], fromHeight: 0, bloom: opts.bloom, requestTimeoutMs: 5000 });
+  const watcher = new Watcher({ params, chain: store.chain, sync, store: ws, watched: [{ address, script: toHex(script) }], fromHeight: 0, bloom: opts.bloom, requestTimeoutMs: 5000 });
   const node = createBitcoinNode({ params: regtest, startHeight: () => store.chain.height });
   node.protocol.use(sync);
   for (const s of watcher.services) node.protocol.use(s);
@@ -285,4 +288,87 @@ describe.each([false, true])('reorgs while scan requests are outstanding (bloom=
       await reorgDuring('reorg-block', blockRequest(296));
     });
   }
+});
+
+test('a chain below the network minimum chain work is not scanned (as `spv sync` does not call it synced)', async () => {
+  const chain = chainWithPayments('minwork');
+  const p = await peer(chain);
+  const params: NetworkParams = { ...regtest, minimumChainWork: chain.headers.tipWork + 1n };
+  const c = await client(tmp(), [p], { params });
+  expect(c.sync.summary().belowMinimumWork).toBe(true);
+  await expect(c.watcher.scanToTip()).rejects.toThrow(WatchError);
+  await expect(c.watcher.scanToTip()).rejects.toMatchObject({ code: 'below_minimum_work' });
+  expect(c.found).toEqual([]);
+  expect(c.watcher.scannedHeight).toBe(-1);
+  expect(p.filterServer?.answered.getcfilters).toBe(0);
+  // One block more and the chain has the minimum work: now it is scanned.
+  const tipped = once(c.sync, 'tip');
+  p.mine();
+  await tipped;
+  await c.watcher.scanToTip();
+  expectMatchesChain(c, chain);
+});
+
+describe('bounded memory against one hostile scan peer', () => {
+  test('cfilters are checked as they arrive: a bad one bans its peer at once, without waiting for the rest', async () => {
+    const chain = chainWithPayments('asarrive');
+    const liar = await peer(chain, { filterLie: { kind: 'bad-filter', heights: [5], thenSilent: true } });
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest]);
+    const reasons: string[] = [];
+    c.watcher.on('liar', (_p, why) => reasons.push(why));
+    await c.watcher.scanToTip();
+    // Waiting for all 301 filters would end in a request timeout (a drop, not a ban).
+    expect(reasons.join()).toMatch(/filter_header_mismatch: filter for block 5/);
+    expect(c.node.manager.banFor(liar.host)?.code).toBe('filter_header_mismatch');
+    expectMatchesChain(c, chain);
+  });
+
+  test('a filter peer making every block match gets them fetched through a bounded window, applied in order', async () => {
+    const chain = chainWithPayments('matchall');
+    const liar = await peer(chain, { filterLie: { kind: 'add-scripts', scripts: [script] } });
+    const c = await client(tmp(), [liar]);
+    const heights: number[] = [];
+    c.watcher.on('tx', (r) => heights.push(r.height));
+    await c.watcher.scanToTip();
+    expect(liar.blockServer.sent.blocks).toBe(chain.height + 1); // every block "matched"
+    const scanner = c.watcher.services.find((s) => 'peaks' in s) as unknown as { peaks: { blocksInFlight: number } };
+    expect(scanner.peaks.blocksInFlight).toBe(BLOCK_FETCH_WINDOW);
+    expect(heights).toEqual([120, 130, 150]);
+    expectMatchesChain(c, chain);
+  });
+
+  test('BIP37: unmatched or repeated transactions are dropped as they arrive', async () => {
+    const chain = chainWithPayments('txflood');
+    const flooder = await peer(chain, { blockLie: { kind: 'tx-flood', count: 10_000, heights: [100, 120, 130, 150] } });
+    const c = await client(tmp(), [flooder], { bloom: true });
+    await c.watcher.scanToTip();
+    expect(flooder.blockServer.sent.txs).toBeGreaterThan(4 * 10_000);
+    const scanner = c.watcher.services.find((s) => 'peaks' in s) as unknown as { peaks: { txsHeld: number } };
+    expect(scanner.peaks.txsHeld).toBe(1); // one matched tx per block here
+    expect(c.node.manager.banFor(flooder.host)).toBeUndefined();
+    expectMatchesChain(c, chain);
+  });
+});
+
+test('BIP37: a retry after a reorg rewind scans the new branch (no stale resume height)', async () => {
+  const chain = chainWithPayments('bloom-resume');
+  let forked = false;
+  const first = await peer(chain, {
+    beforeServe: (pp, msg) => {
+      if (forked && msg.command === 'getdata' && msg.items.some((i) => i.type === InvType.FILTERED_BLOCK)) pp.disconnect(reason('protocol', 'test_drop', 'dropping the rescan'));
+    },
+  });
+  const second = await peer(chain);
+  const c = await client(tmp(), [first, second], { bloom: true });
+  await c.watcher.scanToTip();
+  expect(first.blockServer.sent.merkleBlocks).toBe(301);
+  c.watcher.follow();
+  const rescanned = new Promise<void>((resolve) => c.watcher.on('scanned', (h) => forked && h >= 301 && resolve()));
+  forked = true;
+  first.fork(140, { payments: [{ kind: 'pay', script, amount: 4_000n, height: 200 }] });
+  await rescanned;
+  expect(c.undone.map((r) => r.height)).toEqual([150]);
+  expect(c.watcher.wallet.records.map((r) => r.height)).toEqual([120, 130, 200]);
+  expectMatchesChain(c, chain);
 });
