@@ -28,6 +28,9 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 export const BAN_DURATION_MS = 24 * 60 * 60 * 1000;
 /** Core DEFAULT_MAX_PEER_CONNECTIONS is 125; a light client serves far fewer. */
 export const MAX_INBOUND = 32;
+/** Most banned hosts remembered; past it the ban that ends soonest is forgotten first. Core keeps
+ * misbehaving peers in a rolling filter of 50,000 entries (banman.h m_discouraged). */
+export const MAX_BANNED_HOSTS = 50_000;
 /** Invalid frames (bad checksum, bad payload) tolerated before the peer is dropped. */
 export const MAX_INVALID_FRAMES = 10;
 export const RECONNECT_BASE_MS = 250;
@@ -40,6 +43,8 @@ export interface PeerManagerOptions<M, S> {
   handshakeTimeoutMs?: number;
   connectTimeoutMs?: number;
   banDurationMs?: number;
+  /** Default MAX_BANNED_HOSTS. */
+  maxBannedHosts?: number;
   maxInbound?: number;
   maxInvalidFrames?: number;
   reconnectBaseMs?: number;
@@ -84,6 +89,7 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       banDurationMs: options.banDurationMs ?? BAN_DURATION_MS,
+      maxBannedHosts: options.maxBannedHosts ?? MAX_BANNED_HOSTS,
       maxInbound: options.maxInbound ?? MAX_INBOUND,
       maxInvalidFrames: options.maxInvalidFrames ?? MAX_INVALID_FRAMES,
       reconnectBaseMs: options.reconnectBaseMs ?? RECONNECT_BASE_MS,
@@ -176,9 +182,21 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
   }
 
   ban(host: string, code: string, message: string): void {
-    this.bans.set(host, { until: this.opts.now() + this.opts.banDurationMs, code });
+    const now = this.opts.now();
+    // Map order is ban order and every ban lasts as long, so expired entries are at the front.
+    this.bans.delete(host);
+    for (const [h, b] of this.bans) {
+      if (b.until > now && this.bans.size < this.opts.maxBannedHosts) break;
+      this.bans.delete(h);
+    }
+    this.bans.set(host, { until: now + this.opts.banDurationMs, code });
     this.emit('banned', host, code, message);
     for (const p of this.live) if (p.address.host === host) p.disconnect(reason('misbehaving', code, message));
+  }
+
+  /** Hosts currently remembered as banned (expired ones are swept as new bans come in). */
+  get bannedCount(): number {
+    return this.bans.size;
   }
 
   banFor(host: string): { until: number; code: string } | undefined {
