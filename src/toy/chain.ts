@@ -2,6 +2,8 @@
 // context-free checks (hash, proof of work, size), then its parent, index and timestamp. The
 // best chain is the one with most work — the longest, since a network shares one difficulty;
 // at equal length the first seen stays. Switching branches is a reorg, reported to the caller.
+// Side-branch blocks are capped (least work evicted first), so valid but useless forks cannot
+// fill memory.
 import { checkBlock, GENESIS_BLOCK, type ToyBlock } from './block.js';
 import { ToyError } from './errors.js';
 
@@ -9,11 +11,16 @@ import { ToyError } from './errors.js';
 export const MAX_FUTURE_BLOCK_TIME_S = 2 * 60 * 60;
 /** Core CBlockIndex::nMedianTimeSpan: a block's time is checked against the median of the last 11. */
 export const MEDIAN_TIME_SPAN = 11;
+/** Side-branch blocks kept; past it the side leaf with the least work (lowest, oldest first) is
+ * evicted. A reorg deeper than this is not followed (cf. the header chain's side-branch cap). */
+export const MAX_SIDE_BLOCKS = 1_024;
 
 interface ChainEntry {
   readonly block: ToyBlock;
   readonly height: number;
   readonly parent: ChainEntry | undefined;
+  /** Stored blocks that build on this one. */
+  children: number;
 }
 
 export interface Reorg {
@@ -34,6 +41,8 @@ export type AddResult =
 
 export class ToyChain {
   private readonly entries = new Map<string, ChainEntry>();
+  /** Stored blocks not on the best chain, in arrival order. */
+  private readonly side = new Set<ChainEntry>();
   private main: ChainEntry[];
 
   constructor(
@@ -41,7 +50,7 @@ export class ToyChain {
     /** Clock in milliseconds (injected for tests). */
     private readonly nowMs: () => number = Date.now,
   ) {
-    const genesis: ChainEntry = { block: GENESIS_BLOCK, height: 0, parent: undefined };
+    const genesis: ChainEntry = { block: GENESIS_BLOCK, height: 0, parent: undefined, children: 0 };
     this.entries.set(GENESIS_BLOCK.hash, genesis);
     this.main = [genesis];
   }
@@ -55,6 +64,10 @@ export class ToyChain {
   /** Blocks stored, best chain and side branches. */
   get size(): number {
     return this.entries.size;
+  }
+  /** Blocks stored off the best chain (at most MAX_SIDE_BLOCKS). */
+  get sideSize(): number {
+    return this.side.size;
   }
   has(hash: string): boolean {
     return this.entries.has(hash);
@@ -128,10 +141,16 @@ export class ToyChain {
     if (block.timestamp > limit)
       return { kind: 'invalid', error: new ToyError('time_too_new', `timestamp ${block.timestamp} is more than ${MAX_FUTURE_BLOCK_TIME_S} s in the future`) };
 
-    const entry: ChainEntry = { block, height: parent.height + 1, parent };
+    const entry: ChainEntry = { block, height: parent.height + 1, parent, children: 0 };
     this.entries.set(block.hash, entry);
+    parent.children++;
     const tip = this.main[this.main.length - 1]!;
-    if (entry.height <= tip.height) return { kind: 'accepted', connected: [], reorg: undefined }; // side branch, not more work
+    if (entry.height <= tip.height) {
+      // A side branch, not more work.
+      this.side.add(entry);
+      this.evictSide();
+      return { kind: 'accepted', connected: [], reorg: undefined };
+    }
     if (parent === tip) {
       this.main.push(entry);
       return { kind: 'accepted', connected: [block], reorg: undefined };
@@ -144,13 +163,29 @@ export class ToyChain {
       e = e.parent;
     }
     const forkHeight = e!.height;
-    const disconnected = this.main.slice(forkHeight + 1).map((x) => x.block).reverse();
+    const leaving = this.main.slice(forkHeight + 1);
+    const disconnected = leaving.map((x) => x.block).reverse();
     branch.reverse();
     this.main = this.main.slice(0, forkHeight + 1).concat(branch);
+    for (const x of branch) this.side.delete(x);
+    for (const x of leaving) this.side.add(x);
+    this.evictSide();
     return {
       kind: 'accepted',
       connected: branch.map((x) => x.block),
       reorg: { forkHeight, oldTip: tip.block, newTip: block, disconnected },
     };
+  }
+
+  /** Drop side leaves, least work first (lowest; the oldest among equals), down to the cap. */
+  private evictSide(): void {
+    while (this.side.size > MAX_SIDE_BLOCKS) {
+      let victim: ChainEntry | undefined;
+      for (const e of this.side) if (e.children === 0 && (!victim || e.height < victim.height)) victim = e;
+      if (!victim) return; // cannot happen: a finite side set has a leaf
+      this.side.delete(victim);
+      this.entries.delete(victim.block.hash);
+      if (victim.parent) victim.parent.children--;
+    }
   }
 }

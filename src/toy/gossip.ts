@@ -29,6 +29,9 @@ export const NOISE_BURST = 200;
 export const NOISE_PER_SECOND = 50;
 /** A chain request costs this many noise tokens (a reply can be the whole chain). */
 export const CHAIN_REQUEST_COST = 10;
+/** An orphan block costs as much: it makes us ask its sender for a chain, and it cannot keep a
+ * sync alive (only blocks that connect re-arm the stall timer). */
+export const ORPHAN_COST = CHAIN_REQUEST_COST;
 /** Misbehaviour score at which a peer is banned (Core's former DISCOURAGEMENT_THRESHOLD). */
 export const BAN_SCORE = 100;
 /** Points per rejection code; unlisted codes score 50, so two invalid blocks ban a peer. */
@@ -286,7 +289,6 @@ export class ToyGossip {
       return;
     }
     const gossip = !p.syncing;
-    if (p.syncing) this.armSyncTimer(p);
     const result = this.chain.add(block);
     switch (result.kind) {
       case 'duplicate':
@@ -295,6 +297,9 @@ export class ToyGossip {
         this.reject(p, hash, result.error);
         return;
       case 'orphan':
+        // Cheap to make (proof of work on an unknown parent): paid for from the flood budget, and
+        // no progress for a sync in flight, whose stall timer keeps running.
+        if (!this.noise(p, ORPHAN_COST, 'orphan blocks')) return;
         p.known.add(hash);
         this.stats.orphans++;
         this.orphans.add({ block, from: p.id, gossip });
@@ -304,7 +309,10 @@ export class ToyGossip {
         return;
       case 'accepted':
         p.known.add(hash);
-        if (p.syncing) p.syncAccepted++;
+        if (p.syncing) {
+          p.syncAccepted++;
+          this.armSyncTimer(p); // progress: the sync may go on
+        }
         this.onAccepted(block, result, p.id, gossip);
         return;
       default: {
@@ -323,8 +331,10 @@ export class ToyGossip {
     while (queue.length > 0) {
       const { block, result, from, gossip } = queue.shift()!;
       this.stats.accepted++;
-      this.push({ kind: 'persist', block });
       const tipChanged = result.connected.length > 0;
+      // Only the best chain is written (side blocks that a reorg connects are written then, lowest
+      // first), so a flood of side-branch blocks costs no disk.
+      for (const b of result.connected) this.push({ kind: 'persist', block: b });
       this.push({ kind: 'event', event: { type: 'accepted', block, from, tipChanged } });
       const who = from === LOCAL ? 'mined here' : `from ${this.peers.get(from)?.label ?? `#${from}`}`;
       this.log.debug(`accepted block #${block.index} ${block.hash.slice(0, 16)}… ${who}${tipChanged ? '' : ' (side branch)'}`);
@@ -337,7 +347,8 @@ export class ToyGossip {
         );
         this.push({ kind: 'event', event: { type: 'reorg', reorg: r, from } });
       }
-      if (gossip) this.relay(block, from);
+      // Relayed only when it moved our tip: a side-branch block is nobody's news.
+      if (gossip && tipChanged) this.relay(block, from);
       for (const o of this.orphans.takeChildren(block.hash)) {
         const r = this.chain.add(o.block);
         if (r.kind === 'accepted') queue.push({ block: o.block, result: r, from: o.from, gossip: o.gossip });

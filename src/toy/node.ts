@@ -142,7 +142,7 @@ export class ToyNode extends EventEmitter<ToyNodeEvents> {
       const r = this.gossip.loadStored(b);
       if (r.kind === 'accepted') {
         n++;
-        this.store?.append(b);
+        for (const c of r.connected) this.store?.append(c); // the best chain only, as gossip does
       }
     }
     return n;
