@@ -5,12 +5,12 @@ import type { Message } from '../wire/message.js';
 import { reason } from '../net/disconnect.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import { blockHash } from '../chain/header.js';
-import { MAX_LOCATOR_SZ } from './header-sync.js';
+import { InvType } from '../wire/inventory.js';
+import { MAX_LOCATOR_SZ } from '../wire/messages/getheaders.js';
 import type { BitcoinPeer, PeerService } from './protocol.js';
 
 /** Core MAX_BLOCKS_TO_ANNOUNCE: more new headers than this are announced by inv. */
 export const MAX_BLOCKS_TO_ANNOUNCE = 8;
-const MSG_BLOCK = 2;
 
 export class HeaderServer implements PeerService {
   private readonly ready = new Set<BitcoinPeer>();
@@ -46,7 +46,7 @@ export class HeaderServer implements PeerService {
         for (let h = fromHeight; h <= tip; h++) headers.push(this.chain.headerAt(h));
         peer.send({ command: 'headers', headers });
       } else {
-        peer.send({ command: 'inv', items: [{ type: MSG_BLOCK, hash: blockHash(this.chain.headerAt(tip)) }] });
+        peer.send({ command: 'inv', items: [{ type: InvType.BLOCK, hash: blockHash(this.chain.headerAt(tip)) }] });
       }
     }
   }

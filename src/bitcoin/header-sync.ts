@@ -13,18 +13,16 @@ import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { CHAIN_RULES } from '../chain/errors.js';
 import { PROTOCOL_VERSION } from './constants.js';
 import { supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
+import { InvType } from '../wire/inventory.js';
+import { MAX_LOCATOR_SZ } from '../wire/messages/getheaders.js';
 
 /** Core HEADERS_RESPONSE_TIME is 2 minutes; on loopback or a good link 30 s is plenty. */
 export const HEADERS_RESPONSE_TIMEOUT_MS = 30_000;
-/** Core MAX_LOCATOR_SZ: peers disconnect a getheaders with more entries. */
-export const MAX_LOCATOR_SZ = 101;
 /** Unconnecting header announcements tolerated before we give up on a peer (Core, before
  * v26: MAX_NUM_UNCONNECTING_HEADERS_MSGS = 10). */
 export const MAX_UNCONNECTING_HEADERS = 10;
 /** Full batches that teach us nothing before the peer is dropped (same batch forever). */
 export const MAX_NO_PROGRESS_BATCHES = 3;
-const MSG_BLOCK = 2;
-const MSG_WITNESS_BLOCK = 0x40000002;
 const ZERO_HASH = new Uint8Array(32);
 
 interface PeerSync {
@@ -70,7 +68,8 @@ export interface HeaderSyncOptions {
   /** Make accepted headers durable (HeaderStore.flush). */
   persist?: () => void;
   log?: Log;
-  /** Adjusted network time, Unix seconds (the 2-hour future limit). */
+  /** The local clock, Unix seconds, for the 2-hour future limit (Core ≥ 27 uses the local
+   * clock there, not a peer-adjusted time). */
   nowSeconds?: () => number;
   monotonic?: () => number;
   responseTimeoutMs?: number;
@@ -154,7 +153,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
         return;
       case 'inv':
         // A block announced by hash we do not know: fetch the headers leading to it.
-        if (msg.items.some((i) => (i.type === MSG_BLOCK || i.type === MSG_WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight)
+        if (msg.items.some((i) => (i.type === InvType.BLOCK || i.type === InvType.WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight)
           this.request(peer);
         return;
       default:

@@ -59,7 +59,7 @@ export function filterBlock(filter: BloomFilter, block: Pick<Block, 'header' | '
   matched.forEach((m, index) => {
     if (m) matches.push({ index, txid: block.txs[index]!.txid, tx: block.txs[index]! });
   });
-  return { merkleBlock: merkleBlockFor(block, matched), matches };
+  return { merkleBlock: { command: 'merkleblock', ...merkleBlockFor(block, matched) }, matches };
 }
 
 /**

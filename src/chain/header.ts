@@ -4,7 +4,8 @@ import { hashToDisplay } from '../util/bytes.js';
 import { hashHeader } from './sha256d-header.js';
 
 export const HEADER_SIZE = 80; // CBlockHeader serialized size
-export const MAX_HEADERS_PER_MSG = 2000; // Bitcoin Core net_processing: MAX_HEADERS_RESULTS
+/** Bitcoin Core net_processing: MAX_HEADERS_RESULTS (defined once, in the wire codec). */
+export { MAX_HEADERS_RESULTS as MAX_HEADERS_PER_MSG } from '../wire/messages/headers.js';
 
 // Byte offsets inside a header (Core primitives/block.h SERIALIZE_METHODS order).
 export const OFF_VERSION = 0;

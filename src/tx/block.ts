@@ -3,9 +3,9 @@
 // trusting a block's transactions: the txids hash up to the header's (validated) merkle root
 // and the list is not a CVE-2012-2459 mutation of the real one.
 import { hash256 } from './hash.js';
-import { WireError } from '../wire/errors.js';
-import { ByteReader } from '../wire/reader.js';
-import { ByteWriter } from '../wire/writer.js';
+import { WireError } from '../codec/errors.js';
+import { ByteReader } from '../codec/reader.js';
+import { ByteWriter } from '../codec/writer.js';
 import { MerkleError } from './errors.js';
 import { merkleRoot } from './merkle.js';
 import { MIN_TX_SIZE, readTx, type Tx } from './tx.js';

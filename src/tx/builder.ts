@@ -4,7 +4,7 @@
 // Nothing is signed: an SPV client never checks signatures, only merkle proofs and PoW.
 import { concatBytes } from '../util/bytes.js';
 import { hash256 } from './hash.js';
-import { WireError } from '../wire/errors.js';
+import { WireError } from '../codec/errors.js';
 import { type Block, BLOCK_HEADER_SIZE, makeBlock } from './block.js';
 import { merkleRoot } from './merkle.js';
 import { OP_0, OP_1, OP_CHECKSIG, OP_DUP, OP_EQUAL, OP_EQUALVERIFY, OP_HASH160, OP_RETURN, pushData, pushInt } from './script.js';

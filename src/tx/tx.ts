@@ -2,9 +2,9 @@
 // UnserializeTransaction does (primitives/transaction.h), plus txid / wtxid. A decoded Tx keeps
 // the bytes it came from, so txids are hashes of those bytes, never of a re-serialization.
 import { hash256 } from './hash.js';
-import { WireError } from '../wire/errors.js';
-import { ByteReader } from '../wire/reader.js';
-import { ByteWriter } from '../wire/writer.js';
+import { WireError } from '../codec/errors.js';
+import { ByteReader } from '../codec/reader.js';
+import { ByteWriter } from '../codec/writer.js';
 
 /** A reference to output `vout` of transaction `txid` (wire order). */
 export interface OutPoint {

@@ -1,19 +1,5 @@
-// Fast SHA256d for message checksums, using node:crypto (native, SHA-NI where available).
-// @noble/hashes (src/util/hash.ts) stays the reference; tests/wire compare the two.
-import * as crypto from 'node:crypto';
-
-// crypto.hash (one-shot, Node >= 20.12) is about twice as fast as createHash for small inputs.
-const oneShot: ((alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array) | undefined =
-  typeof crypto.hash === 'function' ? (crypto.hash as (alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array) : undefined;
-
-function sha256(data: Uint8Array): Uint8Array {
-  return oneShot ? oneShot('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest();
-}
-
-/** SHA256(SHA256(data)), 32 bytes. */
-export function sha256dFast(data: Uint8Array): Uint8Array {
-  return sha256(sha256(data));
-}
+// The v1 envelope checksum: the first 4 bytes of SHA256d(payload), with the fast native hash.
+import { sha256dFast } from '../util/sha256d-fast.js';
 
 /** First 4 bytes of SHA256d(payload): the v1 envelope checksum (Core protocol.h CMessageHeader). */
 export function messageChecksum(payload: Uint8Array): Uint8Array {

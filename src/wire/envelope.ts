@@ -5,7 +5,7 @@
 import type { Message } from './message.js';
 import { WireError } from './errors.js';
 import { messageChecksum } from './checksum.js';
-import { ByteWriter } from './writer.js';
+import { ByteWriter } from '../codec/writer.js';
 import * as addr from './messages/addr.js';
 import * as addrv2 from './messages/addrv2.js';
 import * as feefilter from './messages/feefilter.js';

@@ -2,9 +2,10 @@
 // per-message files (as namespaces) for callers that need a constant such as MAX_HEADERS_RESULTS.
 export * from './message.js';
 export { WireError, type WireErrorCode } from './errors.js';
-export { ByteReader, MAX_SIZE } from './reader.js';
-export { ByteWriter } from './writer.js';
-export { sha256dFast, messageChecksum } from './checksum.js';
+export { ByteReader, MAX_SIZE } from '../codec/reader.js';
+export { ByteWriter } from '../codec/writer.js';
+export { messageChecksum } from './checksum.js';
+export { sha256dFast } from '../util/sha256d-fast.js';
 export {
   HEADER_SIZE,
   COMMAND_SIZE,

@@ -2,8 +2,8 @@
 // (type uint32 LE, 32-byte hash in wire order), at most MAX_INV_SZ items (protocol.md 6).
 import type { InvItem } from './message.js';
 import { WireError } from './errors.js';
-import type { ByteReader } from './reader.js';
-import type { ByteWriter } from './writer.js';
+import type { ByteReader } from '../codec/reader.js';
+import type { ByteWriter } from '../codec/writer.js';
 
 export const MAX_INV_SZ = 50_000; // Bitcoin Core net_processing.cpp
 export const INV_ITEM_SIZE = 36;

@@ -3,6 +3,7 @@
 // Uint8Arrays in wire order; 64-bit fields are bigint.
 import type { Tx } from '../tx/tx.js';
 import type { Block } from '../tx/block.js';
+import type { MerkleBlock } from '../tx/merkle-block.js';
 
 /** An address as carried in version/addr (BIP155 network id 1 or 2 mapped onto IPv6). */
 export interface NetAddress {
@@ -96,14 +97,9 @@ export interface TxMessage { readonly command: 'tx'; readonly tx: Tx }
 /** A full block; build it with tx/ `makeBlock` or `decodeBlock`. */
 export interface BlockMessage { readonly command: 'block'; readonly block: Block }
 /** BIP37: a block header with a partial merkle tree proving the matched txids (verify with tx/ `verifyMerkleBlock`). */
-export interface MerkleBlockMessage {
+/** BIP37 `merkleblock`: a raw 80-byte header and a partial merkle tree (tx/merkle-block.ts). */
+export interface MerkleBlockMessage extends MerkleBlock {
   readonly command: 'merkleblock';
-  /** Raw 80-byte header. */
-  readonly header: Uint8Array;
-  readonly totalTransactions: number;
-  readonly hashes: readonly Uint8Array[];
-  /** Flag bits, depth-first, least significant bit of each byte first. */
-  readonly flags: Uint8Array;
 }
 /** BIP37 filter (build it with bloom/ `BloomFilter`). */
 export interface FilterLoadMessage {

@@ -4,8 +4,8 @@
 import type { NetAddress, TimedNetAddress } from './message.js';
 import { WireError } from './errors.js';
 import { hostFromIp16, ip16FromHost } from '../util/ip.js';
-import type { ByteReader } from './reader.js';
-import type { ByteWriter } from './writer.js';
+import type { ByteReader } from '../codec/reader.js';
+import type { ByteWriter } from '../codec/writer.js';
 
 export const NET_ADDRESS_SIZE = 26;
 export const TIMED_NET_ADDRESS_SIZE = 30;

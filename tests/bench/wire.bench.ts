@@ -5,7 +5,7 @@
 import { sha256d as nobleSha256d } from '../../src/util/hash.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import type { Message } from '../../src/wire/message.js';
-import { sha256dFast } from '../../src/wire/checksum.js';
+import { sha256dFast } from '../../src/util/sha256d-fast.js';
 import { encodeMessage } from '../../src/wire/envelope.js';
 import { BitcoinFrameDecoder } from '../../src/wire/frame-decoder.js';
 

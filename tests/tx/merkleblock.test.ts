@@ -43,7 +43,7 @@ describe('merkleblock.json cases', () => {
     expect(display(verifyMerkleBlock(merkleBlockFrom(payloadHex)))).toEqual(c.expected_matched);
     // building from the match set alone gives the same tree
     const set = new Set(c.expected_matched.map((m: any) => m.index));
-    expect(toHex(encodePayload(merkleBlockFor(block, block.txs.map((_, i) => set.has(i)))))).toBe(payloadHex);
+    expect(toHex(encodePayload({ command: 'merkleblock', ...merkleBlockFor(block, block.txs.map((_, i) => set.has(i))) }))).toBe(payloadHex);
   });
 
   test('captured mainnet message: frame-decoded, verified, and rebuilt from block + {index 4}', () => {
@@ -55,7 +55,7 @@ describe('merkleblock.json cases', () => {
     expect(display(verifyMerkleBlock(m))).toEqual(cap.expected_matched);
     const blockCase = MERKLEBLOCK.cases.find((c: any) => c.block_hash === cap.block_hash);
     const block = decodeBlock(fromHex(blockCase.block_hex));
-    expect(toHex(encodePayload(merkleBlockFor(block, block.txs.map((_, i) => i === 4))))).toBe(cap.merkleblock_payload_hex);
+    expect(toHex(encodePayload({ command: 'merkleblock', ...merkleBlockFor(block, block.txs.map((_, i) => i === 4)) }))).toBe(cap.merkleblock_payload_hex);
   });
 
   const REASONS: Record<string, string> = { extra_hash: 'hashes_left_over', missing_hash: 'hashes_exhausted', extra_flag_byte: 'bits_left_over' };

@@ -6,7 +6,7 @@ import { SpvError } from '../../src/util/errors.js';
 import type { Frame } from '../../src/net/codec.js';
 import type { Message } from '../../src/wire/message.js';
 import { WireError } from '../../src/wire/errors.js';
-import { sha256dFast } from '../../src/wire/checksum.js';
+import { sha256dFast } from '../../src/util/sha256d-fast.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH, encodeMessage } from '../../src/wire/envelope.js';
 import { BitcoinFrameDecoder, bitcoinCodec } from '../../src/wire/frame-decoder.js';
 import * as version from '../../src/wire/messages/version.js';

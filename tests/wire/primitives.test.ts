@@ -5,9 +5,10 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { sha256d } from '../../src/util/hash.js';
 import { WireError } from '../../src/wire/errors.js';
-import { ByteReader, MAX_SIZE } from '../../src/wire/reader.js';
-import { ByteWriter } from '../../src/wire/writer.js';
-import { messageChecksum, sha256dFast } from '../../src/wire/checksum.js';
+import { ByteReader, MAX_SIZE } from '../../src/codec/reader.js';
+import { ByteWriter } from '../../src/codec/writer.js';
+import { messageChecksum } from '../../src/wire/checksum.js';
+import { sha256dFast } from '../../src/util/sha256d-fast.js';
 import { formatIpv6, hostFromIp16, ip16FromHost, parseIpv4, parseIpv6 } from '../../src/util/ip.js';
 import { errorCode } from '../helpers/errors.js';
 

@@ -3,8 +3,8 @@
 import type { AddrMessage } from '../message.js';
 import { WireError } from '../errors.js';
 import { TIMED_NET_ADDRESS_SIZE, readTimedNetAddress, writeTimedNetAddress } from '../net-address.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'addr';
 export const MAX_ADDR_TO_SEND = 1000; // Core net_processing.cpp

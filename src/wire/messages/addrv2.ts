@@ -7,8 +7,8 @@
 import { Bip155Network, type AddrV2Entry, type AddrV2Message } from '../message.js';
 import { WireError } from '../errors.js';
 import { formatIpv4, formatIpv6 } from '../../util/ip.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'addrv2';
 export const MAX_ADDR_TO_SEND = 1000; // Core net_processing.cpp

@@ -3,8 +3,8 @@
 // chain), like cfheaders: far above any real chain, small enough to bound the allocation.
 import type { CFCheckptMessage } from '../message.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'cfcheckpt';
 export const CFCHECKPT_INTERVAL = 1000; // Core index/blockfilterindex.h, blocks

@@ -2,8 +2,8 @@
 // CompactSize n + n filter hashes (at most MAX_GETCFHEADERS_SIZE = 2000, as Core serves).
 import type { CFHeadersMessage } from '../message.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 import { MAX_GETCFHEADERS_SIZE } from './getcfheaders.js';
 
 export const COMMAND = 'cfheaders';

@@ -2,8 +2,8 @@
 // BIP158 serialization: CompactSize N || Golomb-Rice bits). Capped at the largest basic filter
 // a valid block can have, so a lying peer's oversized filter is refused from the frame header.
 import type { CFilterMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'cfilter';
 

@@ -1,8 +1,8 @@
 // `feefilter` (BIP133): int64 fee rate in satoshis per 1000 virtual bytes; the peer should not
 // announce transactions paying less. Range checks (Core MoneyRange) are policy, not codec.
 import type { FeeFilterMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'feefilter';
 export const MAX_PAYLOAD = 8;

@@ -2,8 +2,8 @@
 // misbehaviour in Core, so it decodes as a 'too_many' WireError (marked misbehaving).
 import type { FilterAddMessage } from '../message.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'filteradd';
 export const MAX_SCRIPT_ELEMENT_SIZE = 520; // Core script/script.h, bytes

@@ -1,7 +1,7 @@
 // `filterclear` (BIP37): empty; removes the peer's filter and restores full tx relay.
 import type { FilterClearMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'filterclear';
 export const MAX_PAYLOAD = 0;

@@ -3,8 +3,8 @@
 // filter"), so it decodes as a 'too_many' WireError, which the frame decoder marks misbehaving.
 import type { FilterLoadMessage } from '../message.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'filterload';
 export const MAX_BLOOM_FILTER_SIZE = 36_000; // Core common/bloom.h, bytes

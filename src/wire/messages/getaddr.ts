@@ -1,7 +1,7 @@
 // `getaddr` (Core protocol.h GETADDR; asks for an addr/addrv2 reply): empty payload.
 import type { GetAddrMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'getaddr';
 export const MAX_PAYLOAD = 0;

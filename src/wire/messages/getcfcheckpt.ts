@@ -1,7 +1,7 @@
 // `getcfcheckpt` (BIP157, protocol.md 9.1): filter type u8, stop hash 32.
 import type { GetCFCheckptMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'getcfcheckpt';
 export const MAX_PAYLOAD = 1 + 32;

@@ -1,8 +1,8 @@
 // `getcfheaders` (BIP157, protocol.md 9.1): filter type u8, start height u32, stop hash 32.
 // Core serves at most MAX_GETCFHEADERS_SIZE = 2000 filter hashes per request.
 import type { GetCFHeadersMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'getcfheaders';
 export const MAX_GETCFHEADERS_SIZE = 2000; // Core net_processing.cpp, headers per request

@@ -1,8 +1,8 @@
 // `getcfilters` (BIP157, protocol.md 9.1): filter type u8, start height u32, stop hash 32.
 // Core answers with one `cfilter` per block, at most MAX_GETCFILTERS_SIZE = 1000 per request.
 import type { GetCFiltersMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'getcfilters';
 export const MAX_GETCFILTERS_SIZE = 1000; // Core net_processing.cpp, blocks per request

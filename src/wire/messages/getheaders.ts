@@ -3,8 +3,8 @@
 // sending more than MAX_LOCATOR_SZ hashes, so decode rejects them and encode refuses them.
 import type { GetHeadersMessage } from '../message.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'getheaders';
 export const MAX_LOCATOR_SZ = 101; // Core net_processing.cpp

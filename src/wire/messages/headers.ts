@@ -3,8 +3,8 @@
 // canonical CompactSize; we always send 0. Headers are views of the message's own payload.
 import type { HeadersMessage } from '../message.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'headers';
 export const MAX_HEADERS_RESULTS = 2000; // Core net_processing.h

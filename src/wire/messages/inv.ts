@@ -2,8 +2,8 @@
 // Payload is the inventory list of inventory.ts (at most MAX_INV_SZ = 50,000 items).
 import type { InvMessage } from '../message.js';
 import { MAX_INV_PAYLOAD, readInventory, writeInventory } from '../inventory.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'inv';
 export const MAX_PAYLOAD = MAX_INV_PAYLOAD;

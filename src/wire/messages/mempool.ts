@@ -1,7 +1,7 @@
 // `mempool` (BIP35): empty; asks for an inv of the peer's mempool (Core requires NODE_BLOOM).
 import type { MempoolMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'mempool';
 export const MAX_PAYLOAD = 0;

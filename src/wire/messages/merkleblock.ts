@@ -4,8 +4,8 @@
 import type { MerkleBlockMessage } from '../message.js';
 import { MAX_PARTIAL_TREE_FLAG_BYTES, MAX_PARTIAL_TREE_TRANSACTIONS } from '../../tx/partial-merkle.js';
 import { WireError } from '../errors.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'merkleblock';
 export const HEADER_SIZE = 80;

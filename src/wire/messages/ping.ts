@@ -1,8 +1,8 @@
 // `ping` (BIP31): uint64 nonce; the peer answers with a `pong` carrying the same nonce.
 // Core pings every 2 minutes with a random non-zero nonce (protocol.md 3.4).
 import type { PingMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'ping';
 export const MAX_PAYLOAD = 8;

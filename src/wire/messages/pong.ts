@@ -1,7 +1,7 @@
 // `pong` (BIP31): echoes the uint64 nonce of the `ping` it answers.
 import type { PongMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'pong';
 export const MAX_PAYLOAD = 8;

@@ -2,8 +2,8 @@
 // message var_str, code uint8 (any value), reason var_str, then whatever bytes remain as `data`
 // (normally 0 or a 32-byte hash). Never act on it. `encode` exists for tests and fake peers.
 import type { RejectMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'reject';
 /** Lenient caps for the two strings (Core's own were 12 and 111 bytes). */

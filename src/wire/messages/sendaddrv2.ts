@@ -1,7 +1,7 @@
 // `sendaddrv2` (BIP155; sent between receiving version and sending verack): empty payload.
 import type { SendAddrV2Message } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'sendaddrv2';
 export const MAX_PAYLOAD = 0;

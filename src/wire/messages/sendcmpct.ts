@@ -1,8 +1,8 @@
 // `sendcmpct` (BIP152): bool announce + uint64 compact-block version. Core sends (0, 2) after
 // verack; a light client only needs to decode it.
 import type { SendCmpctMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'sendcmpct';
 export const MAX_PAYLOAD = 9;

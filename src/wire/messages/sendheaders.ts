@@ -1,7 +1,7 @@
 // `sendheaders` (BIP130; asks for block announcements as headers): empty payload.
 import type { SendHeadersMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'sendheaders';
 export const MAX_PAYLOAD = 0;

@@ -2,7 +2,7 @@
 // src/tx/tx.ts; the message keeps the parsed Tx with its raw bytes, so encoding sends them as is.
 import type { TxMessage } from '../message.js';
 import { decodeTx } from '../../tx/tx.js';
-import type { ByteWriter } from '../writer.js';
+import type { ByteWriter } from '../../codec/writer.js';
 import { MAX_BLOCK_SERIALIZED_SIZE } from '../../tx/block.js';
 
 export const COMMAND = 'tx';

@@ -1,7 +1,7 @@
 // `verack` (Core protocol.h VERACK; acknowledges the peer's version): empty payload.
 import type { VerackMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'verack';
 export const MAX_PAYLOAD = 0;

@@ -3,8 +3,8 @@
 // decode; like Core, bytes after it are ignored (Core reads no further), within MAX_PAYLOAD.
 import type { VersionMessage } from '../message.js';
 import { NET_ADDRESS_SIZE, readNetAddress, writeNetAddress } from '../net-address.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'version';
 export const PROTOCOL_VERSION = 70016; // Core node/protocol_version.h

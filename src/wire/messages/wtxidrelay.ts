@@ -1,7 +1,7 @@
 // `wtxidrelay` (BIP339; sent between receiving version and sending verack): empty payload.
 import type { WtxidRelayMessage } from '../message.js';
-import { ByteReader } from '../reader.js';
-import type { ByteWriter } from '../writer.js';
+import { ByteReader } from '../../codec/reader.js';
+import type { ByteWriter } from '../../codec/writer.js';
 
 export const COMMAND = 'wtxidrelay';
 export const MAX_PAYLOAD = 0;
