@@ -23,6 +23,10 @@ import { StaleScanError } from './scan-pin.js';
  * network's nMinimumChainWork, so nothing on it can be trusted). */
 export class WatchError extends SpvError {}
 
+/** Scan steps in a row that a reorg may make stale before the scan gives up (a chain that keeps
+ * reorganising under us is not one to report payments on). */
+export const MAX_STALE_STEPS = 100;
+
 export interface WatcherOptions {
   params: NetworkParams;
   chain: HeaderChain;
@@ -162,6 +166,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.enqueue(async () => {
       const { chain } = this.opts;
       let scanned = false;
+      let stale = 0;
       try {
         for (;;) {
           this.handleReorg();
@@ -174,7 +179,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
             await this.scanner.scan(this.scanHeight + 1);
             scanned = true;
           } catch (err) {
-            if (!(err instanceof StaleScanError)) throw err;
+            if (!(err instanceof StaleScanError) || ++stale > MAX_STALE_STEPS) throw err;
             this.log.info(`${err.message}; rescanning after the reorg`);
           }
         }
@@ -220,11 +225,14 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       this.opts.store.writeFilterHeaders(this.storedFilters, []);
     }
     if (fork >= Math.max(this.scanHeight, this.appliedHeight)) return;
-    const undone = this.wallet.rewindTo(fork);
+    // Back to the fork, or to the saved scan if that is lower (blocks applied after it are
+    // fetched again: the saved state and the wallet must say the same).
+    const to = Math.min(fork, this.scanHeight);
+    const undone = this.wallet.rewindTo(to);
     for (const r of undone) this.emit('undone', r);
-    this.log.warn(`reorg back to height ${fork}: ${undone.length} transaction(s) undone, rescanning from ${fork + 1}`);
-    this.saveAt(Math.min(fork, this.scanHeight));
-    this.appliedHeight = this.scanHeight;
+    this.log.warn(`reorg back to height ${fork}: ${undone.length} transaction(s) undone, rescanning from ${to + 1}`);
+    this.appliedHeight = to;
+    this.saveAt(to);
   }
 
   private persistFilters(base: number, headers: Uint8Array[]): void {
