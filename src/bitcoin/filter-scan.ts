@@ -232,6 +232,10 @@ export class FilterScanner extends EventEmitter<FilterScanEvents> implements Pee
     }
     // 3. Fill in batches of up to 2,000, each checked against the checkpoints.
     while (this.filterHeight < tip) {
+      // The checkpoints and the headers we build on must still be the best chain's (a reorg
+      // meanwhile would make an honest batch look like a lie).
+      pin.assertCurrent('cfheaders');
+      if (!this.headersCurrent) throw new StaleScanError('filter headers left the best chain (reorg)');
       const start = this.filterHeight + 1;
       const stop = Math.min(tip, start + MAX_GETCFHEADERS_SIZE - 1);
       const r = await this.cfheaders(main.peer, start, stop);
