@@ -1,6 +1,7 @@
 // SpvClient, the library's one composition, against real local peers on loopback: sync, tip and
 // header lookups, events (peers, progress, new tip, reorg), a watch with its balances, the
 // typed failures (no peers, aborts, misuse), and that the library never prints.
+import { closedPort } from '../../src/net/closed-port.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +26,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const script = p2wpkhScript(new Uint8Array(20).fill(0x42));
 const address = encodeAddress(script, params);

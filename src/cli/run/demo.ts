@@ -1,10 +1,10 @@
 // Implementation of `spv demo`: starts local regtest peers on 127.0.0.1, writes a seeds
 // file naming them (plus one closed port, to show a failed dial), and runs the client
 // against them, narrating each step. Exits 0 with a summary.
+import { closedPort } from '../../net/closed-port.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { formatHostPort, type PeerAddress } from '../../util/address.js';
 import { NETWORKS, type NetworkParams } from '../../params/networks.js';
 import { discoverPeers, formatBtc, SpvClient, ToyNetwork, type ConnectedPeer, type SyncSummary } from '../../index.js';
@@ -29,14 +29,6 @@ function demoAddress(params: NetworkParams): { address: string; script: Uint8Arr
   return { address: encodeAddress(script, params), script };
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export async function runDemo(args: DemoArgs): Promise<number> {
   const params = NETWORKS.regtest;
