@@ -48,7 +48,16 @@ export async function startPeers(
   args: PeerArgs,
   params: NetworkParams,
   log: Log,
-  opts: { services?: PeerService[]; startHeight?: () => number; requiredServices?: bigint; serviceFilters?: readonly string[] } = {},
+  opts: {
+    services?: PeerService[];
+    startHeight?: () => number;
+    requiredServices?: bigint;
+    serviceFilters?: readonly string[];
+    /** BIP37 relay flag in our version (default false: no transaction invs). */
+    relay?: boolean;
+    /** Services we advertise (default NODE_NONE). */
+    ourServices?: bigint;
+  } = {},
 ): Promise<PeerSession> {
   checkPeerArgs(args);
   const manual = (args.connect ?? []).map((a) => parseHostPort(a, params.defaultPort));
@@ -68,7 +77,7 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight });
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices });
   const connector = new OutboundConnector(node, args['max-peers'], opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(
