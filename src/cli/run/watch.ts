@@ -9,6 +9,7 @@ import { formatBtc, type TxRecord, type Wallet, type WatchedScript } from '../..
 import { WatchStore } from '../../wallet/watch-store.js';
 import { HeaderSync } from '../../bitcoin/header-sync.js';
 import { Watcher } from '../../bitcoin/watcher.js';
+import { PendingPayments, type PendingTx } from '../../bitcoin/pending-txs.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS } from '../../bitcoin/services.js';
 import { createLogger } from '../logger.js';
 import { resolveNetwork } from '../network-options.js';
@@ -25,6 +26,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
   checkPeerArgs(args);
   if (!Number.isInteger(args['from-height']) || args['from-height'] < 0) throw new UsageError('bad_from_height', '--from-height must be a whole number >= 0');
+  if (!(args['pending-expiry'] > 0)) throw new UsageError('bad_pending_expiry', '--pending-expiry must be a positive number of seconds');
   if (!(args['fp-rate'] > 0 && args['fp-rate'] < 1)) throw new UsageError('bad_fp_rate', '--fp-rate must be between 0 and 1');
   // Every address is checked before any network traffic.
   const watched: WatchedScript[] = [];
@@ -64,12 +66,25 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   watcher.on('tx', (r) => printRecord(r, 'tx'));
   watcher.on('undone', (r) => printRecord(r, 'undone'));
   watcher.on('liar', (peer, why) => emitJson('banned', { peer, reason: why }));
+  // Unconfirmed payments while following (relay flag on in this mode only; README).
+  const pending = args.follow ? new PendingPayments({ wallet: watcher.wallet, chain, log, bloom: args.bloom, expiryMs: args['pending-expiry'] * 1000 }).attach(watcher) : undefined;
+  const printPending = (verb: string, p: PendingTx, extra: Record<string, unknown> = {}): void => {
+    if (args.json) return emitJson(verb, { txid: p.txid, wtxid: p.wtxid, received: p.received, sent: p.sent, firstSeen: new Date(p.firstSeen).toISOString(), announcedBy: p.announcers, ...extra });
+    const parts = [...Object.entries(p.received).map(([a, v]) => `+${formatBtc(BigInt(v))} to ${a}`), ...Object.entries(p.sent).map(([a, v]) => `-${formatBtc(BigInt(v))} from ${a}`)];
+    const more = Object.entries(extra).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+    printLine(`${verb.toUpperCase()} ${p.txid} first seen ${new Date(p.firstSeen).toISOString()} from ${p.announcers.join(', ')}  ${parts.join(', ')}${more ? `  (${more})` : ''}`);
+  };
+  pending?.on('pending', (p) => printPending('pending', p));
+  pending?.on('confirmed', (p, height) => printPending('confirmed', p, { height }));
+  pending?.on('conflicted', (p, by) => printPending('conflicted', p, { by: by.txid, height: by.height }));
+  pending?.on('expired', (p) => printPending('expired', p));
 
   // Peers that can serve what the scan needs: DNS seeds asked with the matching service filter
   // (x49 = NETWORK|WITNESS|COMPACT_FILTERS, xd = NETWORK|BLOOM|WITNESS; networks.md 6.1), and
   // outbound peers without the service dropped and replaced.
   const session = await startPeers(args, params, log, {
-    services: [sync, ...watcher.services],
+    services: [sync, ...watcher.services, ...(pending?.services ?? [])],
+    relay: args.follow && !args.bloom,
     startHeight: () => chain.height,
     requiredServices: args.bloom ? NODE_BLOOM : NODE_COMPACT_FILTERS,
     serviceFilters: args.bloom ? ['xd', 'x9'] : ['x49', 'x9'],
@@ -92,7 +107,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     watcher.follow();
     const end = await Promise.race([session.exhausted, untilSignal()]);
     await watcher.idle();
-    printSummary(watcher.wallet, chain.height, args.json ?? false);
+    printSummary(watcher.wallet, chain.height, args.json ?? false, pending);
     if (Array.isArray(end)) {
       process.stderr.write(`spv: lost every peer; the scan is saved at height ${watcher.scannedHeight}\n`);
       return EXIT_FAILURE;
@@ -111,14 +126,14 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   }
 }
 
-function printSummary(wallet: Wallet, tip: number, json: boolean): void {
-  const rows = wallet.watched.map((w) => ({ address: w.address, balance: wallet.balance(w.address), utxos: wallet.unspent(w.address) }));
+function printSummary(wallet: Wallet, tip: number, json: boolean, pending?: PendingPayments): void {
+  const rows = wallet.watched.map((w) => ({ address: w.address, balance: wallet.balance(w.address), pending: pending?.pendingBalance(w.address) ?? 0n, utxos: wallet.unspent(w.address) }));
   if (json) {
-    printJson({ event: 'balances', tip, addresses: rows.map((r) => ({ address: r.address, balance: r.balance.toString(), utxos: r.utxos })) });
+    printJson({ event: 'balances', tip, addresses: rows.map((r) => ({ address: r.address, balance: r.balance.toString(), pending: r.pending.toString(), utxos: r.utxos })) });
     return;
   }
-  printLine(`\nat height ${tip}: ${wallet.records.length} transaction(s)`);
-  printLine(table([['address', 'balance', 'unspent outputs'], ...rows.map((r) => [r.address, formatBtc(r.balance), String(r.utxos.length)])]).replace(/^/gm, '  '));
+  printLine(`\nat height ${tip}: ${wallet.records.length} transaction(s)${pending ? `, ${pending.size} pending` : ''}`);
+  printLine(table([['address', 'confirmed', 'pending', 'unspent outputs'], ...rows.map((r) => [r.address, formatBtc(r.balance), formatBtc(r.pending), String(r.utxos.length)])]).replace(/^/gm, '  '));
   for (const r of rows)
     for (const u of r.utxos) printLine(`  ${u.txid}:${u.vout}  ${formatBtc(BigInt(u.value))}  height ${u.height} (${tip - u.height + 1} conf)  ${r.address}`);
 }
