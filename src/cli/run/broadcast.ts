@@ -56,7 +56,8 @@ export async function runBroadcast(args: BroadcastArgs): Promise<number> {
   // Everything a node would refuse on sight is refused here, before any traffic.
   let tx: Tx;
   try {
-    tx = decodeCheckedTx(readTxArgument(args.tx));
+    // yargs hands a lone "-" over as an empty string.
+    tx = decodeCheckedTx(readTxArgument(args.tx === '' ? '-' : args.tx));
   } catch (err) {
     if (err instanceof TxCheckError) {
       if (args.json) printJson({ event: 'refused', code: err.code, coreReason: err.coreReason, reason: err.message });
