@@ -214,7 +214,9 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
   }
 
   private onTx(peer: BitcoinPeer, tx: Tx): void {
-    this.download.onTx(peer, tx.txid, tx.wtxid);
+    const how = this.download.onTx(peer, tx.txid, tx.wtxid);
+    // BIP37: the matched transactions of a merkleblock arrive unasked; they are the block scan's.
+    if (this.opts.bloom && how === 'unsolicited') return;
     const txid = hashToDisplay(tx.txid);
     const wtxid = hashToDisplay(tx.wtxid);
     if (this.pending.has(txid)) {

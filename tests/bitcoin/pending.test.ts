@@ -57,15 +57,16 @@ interface Client {
   dir: string;
 }
 
-async function client(chain: LocalBlockChain, peers: { host: string; port: number }[], opts: { dir?: string; now?: () => number } = {}): Promise<Client> {
+async function client(chain: LocalBlockChain, peers: { host: string; port: number }[], opts: { dir?: string; now?: () => number; bloom?: boolean } = {}): Promise<Client> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'spv-pending-'));
   if (!opts.dir) cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const store = HeaderStore.open({ datadir: dir, params: regtest });
   const ws = new WatchStore(dir);
   const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush() });
-  const watcher = new Watcher({ params: regtest, chain: store.chain, sync, store: ws, watched: [{ address, script: toHex(script) }], fromHeight: 0, requestTimeoutMs: 5000 });
-  const pending = new PendingPayments({ wallet: watcher.wallet, chain: store.chain, now: opts.now }).attach(watcher);
-  const node = createBitcoinNode({ params: regtest, relay: true, startHeight: () => store.chain.height });
+  const watcher = new Watcher({ params: regtest, chain: store.chain, sync, store: ws, watched: [{ address, script: toHex(script) }], fromHeight: 0, requestTimeoutMs: 5000, bloom: opts.bloom });
+  const pending = new PendingPayments({ wallet: watcher.wallet, chain: store.chain, now: opts.now, bloom: opts.bloom }).attach(watcher);
+  // BIP37 mode: relay 0 in version; filterload switches relay on (with the filter).
+  const node = createBitcoinNode({ params: regtest, relay: !opts.bloom, startHeight: () => store.chain.height });
   node.protocol.use(sync);
   for (const s of [...watcher.services, ...pending.services]) node.protocol.use(s);
   const events: Client['events'] = [];
@@ -171,6 +172,22 @@ test('pending transactions neither confirmed nor re-announced are forgotten afte
   c.pending.sweep();
   expect(c.events.map((e) => e.kind)).toEqual(['pending', 'expired']);
   expect(c.pending.size).toBe(0);
+});
+
+test('--bloom: after filterload, BIP35 mempool brings a payment that was already in the peer\'s pool', async () => {
+  const chain = freshChain('p7');
+  const peer = await serve(chain);
+  const early = payUs(chain, 5);
+  peer.mempoolServer.submit(early); // before the client connects: never announced to it
+  const c = await client(chain, [peer], { bloom: true });
+  await until(() => c.events.some((e) => e.kind === 'pending'));
+  expect(c.events[0]!.tx.txid).toBe(hashToDisplay(early.txid));
+  // Only transactions matching the filter were announced: an unrelated one is not.
+  const unrelatedCoin = chain.unspentOf(chain.minerScript)[6]!;
+  peer.mempoolServer.submit(spendTx({ spends: [{ prevout: unrelatedCoin.outpoint, spentScript: unrelatedCoin.script }], outputs: [{ value: 5000n, scriptPubKey: elsewhere }] }));
+  peer.mempoolServer.submit(payUs(chain, 7));
+  await until(() => c.events.filter((e) => e.kind === 'pending').length === 2);
+  expect(c.pending.stats.unrelated).toBe(0);
 });
 
 /** A hostile peer the client dials: runs `onReady` against the client once the handshake is done. */

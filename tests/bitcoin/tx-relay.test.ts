@@ -141,6 +141,22 @@ test('getdata for a tx we never announced is answered notfound, nothing sent', a
   expect(b.reports[0]!.requested).toEqual([]);
 });
 
+test('a BIP61 reject (bcoin, old Core) for the transaction is shown with its reason', async () => {
+  const tx = segwitTx();
+  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
+  node.protocol.use({
+    onMessage: (peer, msg) => {
+      if (msg.command === 'inv') peer.send({ command: 'getdata', items: [{ type: InvType.WTX, hash: tx.wtxid }] });
+      if (msg.command === 'tx') peer.send({ command: 'reject', message: 'tx', code: 0x10, reason: 'bad-txns-inputs-missingorspent', data: tx.txid });
+    },
+  });
+  cleanup.push(() => node.manager.close());
+  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
+  const { b } = await broadcaster(tx, bound.port);
+  await once(b, 'refused');
+  expect(b.reports[0]!.refused).toBe('reject: bad-txns-inputs-missingorspent (code 0x10)');
+});
+
 test('a segwit tx is not announced to a peer without NODE_WITNESS', async () => {
   const tx = segwitTx();
   const node = createBitcoinNode({ params: regtest, services: 0n });
