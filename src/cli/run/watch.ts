@@ -105,7 +105,9 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     printSummary(watcher.wallet, chain.height, args.json ?? false);
     if (!args.follow) return EXIT_OK;
     watcher.follow();
+    const sweeper = pending ? setInterval(() => pending.sweep(), 60_000).unref() : undefined;
     const end = await Promise.race([session.exhausted, untilSignal()]);
+    clearInterval(sweeper);
     await watcher.idle();
     printSummary(watcher.wallet, chain.height, args.json ?? false, pending);
     if (Array.isArray(end)) {
