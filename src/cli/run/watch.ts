@@ -102,7 +102,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     scanFrom = watcher.scannedHeight + 1;
     await watcher.scanToTip();
     view.finish();
-    printSummary(watcher.wallet, chain.height, args.json ?? false);
+    printSummary(watcher.wallet, chain.height, args.json ?? false, pending);
     if (!args.follow) return EXIT_OK;
     watcher.follow();
     const sweeper = pending ? setInterval(() => pending.sweep(), 60_000).unref() : undefined;
@@ -135,7 +135,8 @@ function printSummary(wallet: Wallet, tip: number, json: boolean, pending?: Pend
     return;
   }
   printLine(`\nat height ${tip}: ${wallet.records.length} transaction(s)${pending ? `, ${pending.size} pending` : ''}`);
-  printLine(table([['address', 'confirmed', 'pending', 'unspent outputs'], ...rows.map((r) => [r.address, formatBtc(r.balance), formatBtc(r.pending), String(r.utxos.length)])]).replace(/^/gm, '  '));
+  const head = ['address', 'confirmed', 'unspent outputs', ...(pending ? ['pending'] : [])];
+  printLine(table([head, ...rows.map((r) => [r.address, formatBtc(r.balance), String(r.utxos.length), ...(pending ? [formatBtc(r.pending)] : [])])]).replace(/^/gm, '  '));
   for (const r of rows)
     for (const u of r.utxos) printLine(`  ${u.txid}:${u.vout}  ${formatBtc(BigInt(u.value))}  height ${u.height} (${tip - u.height + 1} conf)  ${r.address}`);
 }
