@@ -23,6 +23,9 @@ export const DEFAULT_BROADCAST_PEERS = 2;
 /** Mean of the random delay before each announcement after the first, ms (Core's outbound
  * trickle is a Poisson timer of mean 2 s; we use half: the first peer has it already). */
 export const DEFAULT_ANNOUNCE_SPREAD_MS = 1_000;
+/** Times one peer is sent the transaction at most: a peer repeating getdata (50,000 items of our
+ * wtxid fit in one message) must not turn one broadcast into megabytes of upload. */
+export const MAX_SENDS_PER_PEER = 4;
 /** The random delay is capped at this many means. */
 const MAX_SPREAD_FACTOR = 5;
 
@@ -218,6 +221,10 @@ export class TxBroadcaster extends EventEmitter<TxBroadcastEvents> implements Pe
         continue;
       }
       const type = TYPE_NAMES[item.type] ?? String(item.type);
+      if (r.requested.length >= MAX_SENDS_PER_PEER) {
+        this.log.debug(`${peer.label}: ignoring getdata ${type} for the transaction: already asked ${MAX_SENDS_PER_PEER} times`);
+        continue;
+      }
       r.requested.push(type);
       r.requestedAtMs ??= this.elapsed();
       this.emit('requested', r, type);

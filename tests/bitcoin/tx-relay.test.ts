@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { NETWORKS } from '../../src/params/networks.js';
 import { bytesEqual, hashToDisplay } from '../../src/util/bytes.js';
 import { createBitcoinNode, type BitcoinNode } from '../../src/bitcoin/node.js';
-import { TxBroadcaster } from '../../src/bitcoin/tx-broadcast.js';
+import { MAX_SENDS_PER_PEER, TxBroadcaster } from '../../src/bitcoin/tx-broadcast.js';
 import { LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
 import { NODE_WITNESS } from '../../src/bitcoin/services.js';
 import type { BitcoinPeer, PeerService } from '../../src/bitcoin/protocol.js';
@@ -155,6 +155,24 @@ test('a BIP61 reject (bcoin, old Core) for the transaction is shown with its rea
   const { b } = await broadcaster(tx, bound.port);
   await once(b, 'refused');
   expect(b.reports[0]!.refused).toBe('reject: bad-txns-inputs-missingorspent (code 0x10)');
+});
+
+test('a peer asking for our tx 10,000 times in one getdata gets it at most MAX_SENDS_PER_PEER times', async () => {
+  const tx = segwitTx();
+  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
+  const inbox = new Inbox();
+  node.protocol.use(inbox).use({
+    onMessage: (peer, msg) => {
+      if (msg.command === 'inv') peer.send({ command: 'getdata', items: Array.from({ length: 10_000 }, () => ({ type: InvType.WTX, hash: tx.wtxid })) });
+    },
+  });
+  cleanup.push(() => node.manager.close());
+  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
+  const { b } = await broadcaster(tx, bound.port);
+  await once(b, 'done');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(inbox.of('tx')).toHaveLength(MAX_SENDS_PER_PEER);
+  expect(b.reports[0]!.requested).toHaveLength(MAX_SENDS_PER_PEER);
 });
 
 test('a segwit tx is not announced to a peer without NODE_WITNESS', async () => {
