@@ -86,6 +86,7 @@ export class ConfirmationWatch extends EventEmitter<ConfirmationEvents> {
         this.log.warn(`the block holding the transaction (height ${this.found.height}) left the best chain`);
         this.emit('unconfirmed', this.found.height);
         this.found = undefined;
+        this.done = false; // follow it again: it may be mined on the new branch
       }
     });
   }
