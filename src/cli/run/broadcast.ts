@@ -5,23 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { hashToDisplay } from '../../util/bytes.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
-import { decodeCheckedTx, TxCheckError } from '../../tx/check.js';
-import type { Tx } from '../../tx/tx.js';
+import { TxCheckError } from '../../tx/check.js';
 import { txWeight } from '../../tx/tx.js';
-import { TxBroadcaster, type PeerBroadcastReport } from '../../bitcoin/tx-broadcast.js';
-import { ConfirmationWatch } from '../../bitcoin/tx-confirm.js';
-import { HeaderSync } from '../../bitcoin/header-sync.js';
-import { NODE_COMPACT_FILTERS, NODE_WITNESS } from '../../bitcoin/services.js';
-import type { PeerService } from '../../bitcoin/protocol.js';
-import type { HeaderStore } from '../../chain/header-store.js';
+import type { PeerBroadcastReport } from '../../bitcoin/tx-broadcast.js';
+import { BroadcastError, TxBroadcast, type BroadcastResult } from '../../client/broadcast.js';
 import { createLogger } from '../logger.js';
-import { resolveNetwork } from '../network-options.js';
 import { printJson, printLine } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { BroadcastArgs } from '../commands/broadcast.js';
 import { untilSignal } from '../signals.js';
-import { startPeers, writeNoPeersSummary } from './peers.js';
-import { openStore } from './chain-store.js';
+import { announceNetwork, writeNoPeersSummary } from './client.js';
 
 /** The transaction bytes from `hex`, `@file` (hex text or raw bytes) or `-` (hex on stdin). */
 export function readTxArgument(arg: string, readStdin: () => string = () => readFileSync(0, 'utf8')): Uint8Array {
@@ -45,118 +38,93 @@ export function readTxArgument(arg: string, readStdin: () => string = () => read
 }
 
 export async function runBroadcast(args: BroadcastArgs): Promise<number> {
-  const params = resolveNetwork(args);
-  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
+  const params = announceNetwork(args);
   if (!(args.timeout > 0)) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
   if (!(args['handshake-timeout'] > 0)) throw new UsageError('bad_timeout', '--handshake-timeout must be a positive number of ms');
   if (!(args['spread-ms'] >= 0)) throw new UsageError('bad_spread', '--spread-ms must be 0 or more');
+  if (!Number.isInteger(args['max-peers']) || args['max-peers'] < 1) throw new UsageError('bad_max_peers', '--max-peers must be a positive integer');
   const depth = args['wait-confirm'] === undefined ? undefined : Number.isNaN(args['wait-confirm']) ? 1 : args['wait-confirm'];
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) throw new UsageError('bad_wait_confirm', '--wait-confirm takes a whole number of blocks from 1');
 
+  const log = createLogger(args['log-level'], args.json);
+  const json = args.json ?? false;
   // Everything a node would refuse on sight is refused here, before any traffic.
-  let tx: Tx;
+  let b: TxBroadcast;
   try {
     // yargs hands a lone "-" over as an empty string.
-    tx = decodeCheckedTx(readTxArgument(args.tx === '' ? '-' : args.tx));
+    b = new TxBroadcast(readTxArgument(args.tx === '' ? '-' : args.tx), {
+      network: params.name,
+      peers: args.connect,
+      maxPeers: args['max-peers'],
+      dns: args.dns,
+      dnsServer: args['dns-server'],
+      seedsFile: args['seeds-file'],
+      handshakeTimeoutMs: args['handshake-timeout'],
+      spreadMs: args['spread-ms'],
+      waitConfirm: depth,
+      datadir: args.datadir,
+      log,
+    });
   } catch (err) {
+    log.close();
     if (err instanceof TxCheckError) {
-      if (args.json) printJson({ event: 'refused', code: err.code, coreReason: err.coreReason, reason: err.message });
+      if (json) printJson({ event: 'refused', code: err.code, coreReason: err.coreReason, reason: err.message });
       throw new UsageError(`tx_${err.code}`, `transaction refused before any traffic (${err.coreReason}): ${err.message}`);
     }
     throw err;
   }
-
-  const log = createLogger(args['log-level'], args.json);
-  const txid = hashToDisplay(tx.txid);
-  const broadcaster = new TxBroadcaster(tx, { maxPeers: args['max-peers'], spreadMs: args['spread-ms'], log });
-  let store: HeaderStore | undefined;
-  let sync: HeaderSync | undefined;
-  let confirm: ConfirmationWatch | undefined;
-  let firstSync: Promise<'synced'> = Promise.resolve('synced');
-  const services: PeerService[] = [broadcaster];
-  if (depth !== undefined) {
-    store = openStore(params, args.datadir, log);
-    const s = store;
-    sync = new HeaderSync({ chain: s.chain, persist: () => s.flush(), log });
-    confirm = new ConfirmationWatch({ chain: s.chain, sync, tx, depth, log });
-    const sy = sync;
-    firstSync = new Promise((resolve) => sy.once('synced', () => resolve('synced')));
-    services.push(sync, ...confirm.services);
-  }
-  if (!args.json) printLine(`broadcasting ${txid} (wtxid ${hashToDisplay(tx.wtxid)}, ${tx.raw.length} bytes, weight ${txWeight(tx)}${broadcaster.segwit ? ', segwit' : ''}) to ${args['max-peers']} peer(s)`);
+  const txid = b.txid;
+  if (!json) printLine(`broadcasting ${txid} (wtxid ${hashToDisplay(b.tx.wtxid)}, ${b.tx.raw.length} bytes, weight ${txWeight(b.tx)}${b.segwit ? ', segwit' : ''}) to ${args['max-peers']} peer(s)`);
   const event = (name: string, r: PeerBroadcastReport, extra = ''): void => {
-    if (args.json) printJson({ event: name, txid, peer: r.peer, ...(extra ? { detail: extra } : {}) });
+    if (json) printJson({ event: name, txid, peer: r.peer, ...(extra ? { detail: extra } : {}) });
     else printLine(`  ${r.peer}: ${name}${extra ? ` ${extra}` : ''}`);
   };
-  broadcaster.on('announced', (r) => event('announced', r, r.announceType ?? ''));
-  broadcaster.on('requested', (r, type) => event('requested', r, type));
-  broadcaster.on('sent', (r) => event('sent', r, `${r.sentBytes} bytes`));
-  broadcaster.on('delivered', (r) => event('delivered', r));
-  broadcaster.on('refused', (r) => event('refused', r, r.refused ?? ''));
-
-  const session = await startPeers({ ...args, timeout: args['handshake-timeout'] }, params, log, {
-    services,
-    relay: false,
-    // Segwit decision (README): we advertise NODE_WITNESS, so txid-relay peers ask with
-    // MSG_WITNESS_TX and get the witness; MSG_TX for a segwit tx gets notfound, never a stripped tx.
-    ourServices: NODE_WITNESS,
-    startHeight: store ? (): number => store?.chain.height ?? 0 : undefined,
-    requiredServices: depth !== undefined ? NODE_COMPACT_FILTERS : undefined,
-    serviceFilters: depth !== undefined ? ['x49', 'x9'] : undefined,
+  b.on('announced', (r) => event('announced', r, r.announceType ?? ''));
+  b.on('requested', (r, type) => event('requested', r, type));
+  b.on('sent', (r) => event('sent', r, `${r.sentBytes} bytes`));
+  b.on('delivered', (r) => event('delivered', r));
+  b.on('refused', (r) => event('refused', r, r.refused ?? ''));
+  b.on('found', (height, hash) => {
+    if (json) printJson({ event: 'found', txid, height, block: hash });
+    else printLine(`in block ${height} (${hash})`);
   });
-  let timer: NodeJS.Timeout | undefined;
+
+  const interrupted = new AbortController();
+  untilSignal().then(() => interrupted.abort());
   try {
-    const done = new Promise<'done'>((resolve) => broadcaster.once('done', () => resolve('done')));
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), args.timeout)));
-    const outcome = await Promise.race([done, timeout, session.exhausted, untilSignal()]);
-    if (Array.isArray(outcome) && broadcaster.delivered.length === 0) {
-      if (args.json) printJson({ event: 'no_reachable_peers', txid, attempts: outcome, discovery: session.report });
-      else writeNoPeersSummary(params.name, session.report, outcome);
+    await b.start();
+    const result = await b.sent({ timeoutMs: args.timeout, signal: interrupted.signal });
+    printReport(result, json);
+    if (!result.ok) return EXIT_FAILURE;
+    if (depth === undefined) return EXIT_OK;
+    if (!json) printLine(`waiting for ${depth} confirmation(s)`);
+    const c = await b.confirmed({ signal: interrupted.signal });
+    if (json) printJson({ event: 'confirmed', txid, height: c.height, block: c.blockHash, confirmations: c.confirmations });
+    else printLine(`confirmed: ${txid} at height ${c.height} (${c.confirmations} confirmation(s)), block ${c.blockHash}`);
+    return EXIT_OK;
+  } catch (err) {
+    if (interrupted.signal.aborted) return EXIT_FAILURE;
+    if (err instanceof BroadcastError && err.code === 'no_reachable_peers') {
+      if (json) printJson({ event: 'no_reachable_peers', txid, attempts: err.details.attempts, discovery: err.details.report });
+      else writeNoPeersSummary(params.name, err.details.report, err.details.attempts ?? []);
       return EXIT_FAILURE;
     }
-    const ok = broadcaster.delivered.length > 0;
-    printReport(broadcaster, ok, args.json ?? false);
-    if (!ok) return EXIT_FAILURE;
-    if (!confirm || !sync || !store) return EXIT_OK;
-    clearTimeout(timer);
-
-    // --wait-confirm: headers, then filters of each new block, until N deep.
-    const c = confirm;
-    if ((await Promise.race([firstSync, untilSignal()])) !== 'synced') return EXIT_FAILURE;
-    c.start();
-    if (!args.json) printLine(`waiting for ${depth} confirmation(s) (headers at ${store.chain.height})`);
-    c.on('found', (height, hash) => {
-      if (args.json) printJson({ event: 'found', txid, height, block: hash });
-      else printLine(`in block ${height} (${hash})`);
-    });
-    const confirmed = new Promise<[number, string, number]>((resolve) => c.once('confirmed', (h, b, n) => resolve([h, b, n])));
-    const end = await Promise.race([confirmed, session.exhausted, untilSignal()]);
-    if (Array.isArray(end) && typeof end[0] === 'number') {
-      const [height, block, confirmations] = end as [number, string, number];
-      if (args.json) printJson({ event: 'confirmed', txid, height, block, confirmations });
-      else printLine(`confirmed: ${txid} at height ${height} (${confirmations} confirmation(s)), block ${block}`);
-      return EXIT_OK;
-    }
-    if (Array.isArray(end)) process.stderr.write('spv: lost every peer before the transaction confirmed\n');
-    return EXIT_FAILURE;
+    throw err;
   } finally {
-    clearTimeout(timer);
-    session.connector.stop();
-    await session.node.manager.close();
-    store?.close();
+    await b.stop();
     log.close();
   }
 }
 
-function printReport(b: TxBroadcaster, ok: boolean, json: boolean): void {
-  const reports = b.reports;
+function printReport(r: BroadcastResult, json: boolean): void {
   if (json) {
-    printJson({ event: 'broadcast', txid: b.txid, wtxid: hashToDisplay(b.tx.wtxid), ok, peers: reports });
+    printJson({ event: 'broadcast', txid: r.txid, wtxid: r.wtxid, ok: r.ok, peers: r.peers });
     return;
   }
-  printLine(ok ? `broadcast ${b.txid}: ${b.delivered.length} peer(s) requested and received it` : `broadcast ${b.txid} FAILED: no peer requested and received it`);
-  if (reports.length === 0) printLine('  no peer completed the handshake');
-  for (const r of reports) printLine(`  ${r.peer} ${r.userAgent}: ${describe(r)}`);
+  const n = r.peers.filter((p) => p.deliveredAtMs !== undefined).length;
+  printLine(r.ok ? `broadcast ${r.txid}: ${n} peer(s) requested and received it` : `broadcast ${r.txid} FAILED: no peer requested and received it`);
+  if (r.peers.length === 0) printLine('  no peer completed the handshake');
+  for (const p of r.peers) printLine(`  ${p.peer} ${p.userAgent}: ${describe(p)}`);
 }
 
 function describe(r: PeerBroadcastReport): string {

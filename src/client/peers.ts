@@ -1,23 +1,34 @@
-// What `spv connect` and `spv sync` share: discovery (DNS seeds, fixed seeds or --connect),
-// a Bitcoin node with address relay, and an OutboundConnector holding --max-peers
+// Finding and holding peers for a client: discovery (DNS seeds, fixed seeds or only the named
+// peers), a Bitcoin node with address relay, and an OutboundConnector holding maxPeers
 // connections, replacing dropped peers from the candidates and from addr gossip.
-import { formatHostPort, parseHostPort } from '../../util/address.js';
-import { UsageError } from '../../util/errors.js';
-import type { Log } from '../../util/log.js';
-import type { NetworkParams } from '../../params/networks.js';
-import { discoverPeers, type Candidate, type DiscoveryReport } from '../../discovery/discover.js';
-import { createDnsLookup } from '../../discovery/dns.js';
-import { AddressBook } from '../../discovery/address-book.js';
+import { parseHostPort } from '../util/address.js';
+import { SpvError } from '../util/errors.js';
+import type { Log } from '../util/log.js';
+import type { NetworkParams } from '../params/networks.js';
+import { discoverPeers, type Candidate, type DiscoveryReport } from '../discovery/discover.js';
+import { createDnsLookup } from '../discovery/dns.js';
+import { AddressBook } from '../discovery/address-book.js';
+import { createBitcoinNode, type BitcoinNode } from '../bitcoin/node.js';
+import { AddressRelay, KnownAddresses } from '../bitcoin/address-relay.js';
+import { OutboundConnector, type DialAttempt } from '../bitcoin/outbound.js';
+import type { PeerService } from '../bitcoin/protocol.js';
 
 /** Candidates taken from the address book per addr message received. */
 const GOSSIP_CANDIDATES_PER_MESSAGE = 16;
-import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
-import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
-import { OutboundConnector, type DialAttempt } from '../../bitcoin/outbound.js';
-import type { PeerService } from '../../bitcoin/protocol.js';
-import type { PeerOptionArgs } from '../peer-options.js';
 
-export type PeerArgs = Omit<PeerOptionArgs, 'datadir'>;
+export interface PeerSourceOptions {
+  /** Only these host:port addresses, like Core's -connect (no DNS, no fixed seeds, no gossip). */
+  readonly peers?: readonly string[];
+  readonly maxPeers: number;
+  /** Query DNS seeds (default true). */
+  readonly dns?: boolean;
+  /** Ask this DNS server (IP[:port]) instead of the system resolver. */
+  readonly dnsServer?: string;
+  /** A file of host:port lines instead of the shipped seeds/<network>.txt. */
+  readonly seedsFile?: string;
+  /** Per-peer connect and handshake timeout, ms. */
+  readonly timeoutMs: number;
+}
 
 export interface PeerSession {
   readonly node: BitcoinNode;
@@ -28,9 +39,9 @@ export interface PeerSession {
   readonly exhausted: Promise<DialAttempt[]>;
 }
 
-export function checkPeerArgs(args: PeerArgs): void {
-  if (!Number.isInteger(args['max-peers']) || args['max-peers'] < 1) throw new UsageError('bad_max_peers', '--max-peers must be a positive integer');
-  if (!(args.timeout > 0)) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
+export function checkPeerSourceOptions(opts: Pick<PeerSourceOptions, 'maxPeers' | 'timeoutMs'>): void {
+  if (!Number.isInteger(opts.maxPeers) || opts.maxPeers < 1) throw new SpvError('bad_max_peers', 'maxPeers must be a positive integer');
+  if (!(opts.timeoutMs > 0)) throw new SpvError('bad_timeout', 'the timeout must be a positive number of ms');
 }
 
 function sourceLabel(c: Candidate): string {
@@ -45,8 +56,8 @@ function sourceLabel(c: Candidate): string {
 }
 
 export async function startPeers(
-  args: PeerArgs,
   params: NetworkParams,
+  source: PeerSourceOptions,
   log: Log,
   opts: {
     services?: PeerService[];
@@ -59,16 +70,17 @@ export async function startPeers(
     ourServices?: bigint;
   } = {},
 ): Promise<PeerSession> {
-  checkPeerArgs(args);
-  const manual = (args.connect ?? []).map((a) => parseHostPort(a, params.defaultPort));
+  checkPeerSourceOptions(source);
+  const manual = (source.peers ?? []).map((a) => parseHostPort(a, params.defaultPort));
   // Core: -connect means "only these": no DNS seeding, no fixed seeds, no gossip addresses.
   const onlyManual = manual.length > 0;
+  const dns = source.dns ?? true;
   const discovered = await discoverPeers({
     network: params,
     manual,
-    noDns: onlyManual || !args.dns,
-    lookup: !onlyManual && args.dns ? createDnsLookup({ server: args['dns-server'] }) : undefined,
-    seedsFile: onlyManual ? undefined : args['seeds-file'],
+    noDns: onlyManual || !dns,
+    lookup: !onlyManual && dns ? createDnsLookup({ server: source.dnsServer }) : undefined,
+    seedsFile: onlyManual ? undefined : source.seedsFile,
     serviceFilters: opts.serviceFilters,
     log,
   });
@@ -77,8 +89,8 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices });
-  const connector = new OutboundConnector(node, args['max-peers'], opts.requiredServices);
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices });
+  const connector = new OutboundConnector(node, source.maxPeers, opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(
     new AddressRelay({
@@ -103,16 +115,3 @@ export async function startPeers(
   connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: sourceLabel(c) })));
   return { node, connector, report, candidates, exhausted };
 }
-
-/** The "no reachable peers" summary: every seed and every dial, one line each, on stderr. */
-export function writeNoPeersSummary(network: string, report: DiscoveryReport, attempts: readonly DialAttempt[]): void {
-  const w = (s: string): boolean => process.stderr.write(`${s}\n`);
-  w(`spv: no reachable peers on ${network}: tried ${attempts.length} address(es)`);
-  for (const s of report.dns) w(`  dns seed ${s.seed}: ${s.error ? s.error.message : `${s.addresses.length} addresses`}`);
-  if (report.dnsSkipped) w(`  dns: skipped (${report.dnsSkipped})`);
-  w(`  fixed seeds: ${report.fixed.file} (${report.fixed.use}${report.fixed.addresses !== undefined ? `, ${report.fixed.addresses} addresses` : ''})`);
-  for (const a of attempts.slice(0, 50)) w(`  ${a.address} [${a.source}]: ${a.outcome}`);
-  if (attempts.length > 50) w(`  ... and ${attempts.length - 50} more`);
-}
-
-export { formatHostPort };
