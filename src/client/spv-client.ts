@@ -152,7 +152,10 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
         }),
       );
       services.push(sync);
-      if (watch) services.push(...watch.attach(this.params, store.chain, sync, store.datadir, this.log).services);
+      if (watch) {
+        watch.attach(this.params, store.chain, sync, store.datadir, this.log);
+        services.push(...watch.services); // the watcher's, plus pending payments' while following
+      }
     }
     try {
       const session = await startPeers(
