@@ -101,6 +101,8 @@ export interface BlockServerOptions {
   unknownBlocks?: 'notfound' | 'ignore';
   lie?: BlockLie;
   log?: Log;
+  /** Transactions getdata may fetch (a MempoolServer's `txFor`); without it every one is notfound. */
+  txFor?: (peer: BitcoinPeer, item: InvItem) => Tx | undefined;
 }
 
 /** The same transaction with one satoshi more in its first output (a different txid). */
@@ -161,6 +163,7 @@ export class BlockServer implements PeerService {
   private readonly unknownBlocks: 'notfound' | 'ignore';
   private readonly lie: BlockLie | undefined;
   private readonly log: Log;
+  private readonly txFor: BlockServerOptions['txFor'];
   /** Blocks, merkleblocks and notfounds sent (for tests and logs). */
   readonly sent = { blocks: 0, merkleBlocks: 0, txs: 0, notFound: 0 };
 
@@ -172,6 +175,7 @@ export class BlockServer implements PeerService {
     this.unknownBlocks = opts.unknownBlocks ?? 'notfound';
     this.lie = opts.lie;
     this.log = opts.log ?? silentLog;
+    this.txFor = opts.txFor;
   }
 
   /** The BIP37 filter `peer` has loaded (as updated by the blocks served since), if any. */
@@ -249,10 +253,17 @@ export class BlockServer implements PeerService {
         }
         case InvType.TX:
         case InvType.WTX:
-        case InvType.WITNESS_TX:
-          // No mempool: Core answers notfound for transactions it cannot relay.
-          notFound.push(item);
+        case InvType.WITNESS_TX: {
+          // From the mempool (in the requested serialization); else notfound, as Core.
+          const tx = this.txFor?.(peer, item);
+          if (tx) {
+            this.replies.push(peer, () => {
+              peer.send({ command: 'tx', tx });
+              this.sent.txs++;
+            });
+          } else notFound.push(item);
           continue;
+        }
         default:
           // Core drops unknown types and MSG_FILTERED_WITNESS_BLOCK; MSG_CMPCT_BLOCK (BIP152) is not offered.
           this.log.debug(`${peer.label}: ignoring getdata item of type ${item.type}`);

@@ -280,6 +280,8 @@ export class LocalBlockChain {
   private readonly byHash = new Map<string, LocalBlock>();
   private readonly coins = new Map<string, Coin>();
   private readonly coinsByScript = new Map<string, Map<string, Coin>>();
+  /** Height of every transaction of the active chain, by txid (hex, wire order). */
+  private readonly txHeights = new Map<string, number>();
   private readonly planned = new Map<number, PaymentRequest[]>();
   private made: PaymentMade[] = [];
   private builder: ChainBuilder;
@@ -378,6 +380,16 @@ export class LocalBlockChain {
     return [...this.planned.keys()].sort((a, b) => a - b).flatMap((h) => this.planned.get(h)!);
   }
 
+  /** The unspent coin at `outpoint` (filler outputs are not tracked). */
+  coinAt(outpoint: OutPoint): Coin | undefined {
+    return this.coins.get(coinKey(outpoint));
+  }
+
+  /** Height of a transaction of the active chain (wire-order txid), if it is one. */
+  txHeight(txid: Uint8Array): number | undefined {
+    return this.txHeights.get(toHex(txid));
+  }
+
   /** Unspent coins of `script`, oldest first. */
   unspentOf(script: Uint8Array): Coin[] {
     return [...(this.coinsByScript.get(toHex(script))?.values() ?? [])].sort(olderFirst);
@@ -442,14 +454,15 @@ export class LocalBlockChain {
     return this.height;
   }
 
-  /** Mines one block with the planned payments for its height plus `payments`. */
-  mine(payments: readonly Omit<PaymentRequest, 'height'>[] = []): LocalBlock {
+  /** Mines one block with the planned payments for its height plus `payments`, then `txs` (as
+   * given, in order: e.g. a mempool's; their inputs are looked up among the chain's coins). */
+  mine(payments: readonly Omit<PaymentRequest, 'height'>[] = [], txs: readonly Tx[] = []): LocalBlock {
     const height = this.height + 1;
     const extra = payments.map((p) => {
       checkAmount(p.amount);
       return { kind: p.kind, script: Uint8Array.from(p.script), amount: p.amount, height };
     });
-    const b = this.buildNext(extra);
+    const b = this.buildNext(extra, txs);
     this.acceptHeaders(height);
     return b;
   }
@@ -562,6 +575,7 @@ export class LocalBlockChain {
   }
 
   private applyTx(tx: Tx, spent: readonly Coin[], height: number, txIndex: number): void {
+    this.txHeights.set(toHex(tx.txid), height);
     for (const c of spent) this.removeCoin(c.outpoint, c.script);
     const coinbase = txIndex === 0;
     const first = this.isFillerTx(tx) ? tx.outputs.length - 1 : 0;
@@ -572,6 +586,7 @@ export class LocalBlockChain {
   }
 
   private undoTx(tx: Tx, spent: readonly Coin[]): void {
+    this.txHeights.delete(toHex(tx.txid));
     const first = this.isFillerTx(tx) ? tx.outputs.length - 1 : 0;
     for (let vout = first; vout < tx.outputs.length; vout++) this.removeCoin({ txid: tx.txid, vout }, tx.outputs[vout]!.scriptPubKey);
     for (const c of spent) this.addCoin(c);
@@ -662,7 +677,7 @@ export class LocalBlockChain {
   }
 
   /** Builds, mines and connects the next block (header chain not updated: callers batch that). */
-  private buildNext(extra: readonly PaymentRequest[]): LocalBlock {
+  private buildNext(extra: readonly PaymentRequest[], given: readonly Tx[] = []): LocalBlock {
     const height = this.active.length;
     const prev = this.tip;
     const requests = [...(this.planned.get(height) ?? []), ...extra];
@@ -672,6 +687,16 @@ export class LocalBlockChain {
         const b = r.kind === 'pay' ? this.payTx(r, height) : this.spendTx(r, height);
         this.applyTx(b.tx, b.coins, height, built.length + 1);
         built.push(b);
+      }
+      for (const tx of given) {
+        // Coins the chain tracks are spent; unknown inputs (filler outputs, outside coins) are
+        // taken as they are: the SPV client checks merkle roots, not inputs.
+        const coins = tx.inputs.map((i) => this.coinAt(i.prevout)).filter((c): c is Coin => c !== undefined);
+        const inputs = coins.reduce((s, c) => s + c.value, 0n);
+        const outputs = tx.outputs.reduce((s, o) => s + o.value, 0n);
+        const fee = coins.length === tx.inputs.length && inputs > outputs ? inputs - outputs : 0n;
+        this.applyTx(tx, coins, height, built.length + 1);
+        built.push({ tx, coins, fee });
       }
       const filler = this.fillerTx(height);
       if (filler) {

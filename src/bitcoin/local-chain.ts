@@ -9,6 +9,8 @@ import { HeaderChain } from '../chain/header-chain.js';
 import { HEADER_SIZE, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { ChainBuilder, generateChain, GENERATE_DEFAULT_SPACING_S, splitHeaders } from '../chain/generate.js';
 import type { Log } from '../util/log.js';
+import type { Tx } from '../tx/tx.js';
+import type { BloomFilter } from '../bloom/filter.js';
 import { BlockServer, type BlockLie } from './block-server.js';
 import { FilterServer, type FilterLie } from './filter-server.js';
 import { HeaderServer } from './header-server.js';
@@ -16,6 +18,8 @@ import type { ForkOptions, ForkResult, LocalBlock, LocalBlockChain, PaymentReque
 import { createBitcoinNode, type BitcoinNode } from './node.js';
 import type { BitcoinPeer } from './protocol.js';
 import type { Message } from '../wire/message.js';
+import { Mempool } from './mempool.js';
+import { MempoolServer } from './mempool-server.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from './services.js';
 
 /** A regtest HeaderChain holding `n` generated headers on top of genesis. */
@@ -90,8 +94,11 @@ export interface LocalPeer {
   readonly headerServer: HeaderServer;
   readonly blockServer: BlockServer;
   readonly filterServer: FilterServer | undefined;
-  /** Mines a block (planned payments + these) and announces it to connected peers. */
-  mine(payments?: readonly Omit<PaymentRequest, 'height'>[]): LocalBlock;
+  /** Transactions peers sent (relayed to the others; mined by `mine`). */
+  readonly mempoolServer: MempoolServer;
+  /** Mines a block (planned payments + these + the mempool's transactions, unless `mempool`
+   * is false) and announces it to connected peers. */
+  mine(payments?: readonly Omit<PaymentRequest, 'height'>[], opts?: { mempool?: boolean; txs?: readonly Tx[] }): LocalBlock;
   /** `chain.fork(...)`, then announces the new branch (headers, or an inv of the tip past 8). */
   fork(height: number, opts?: ForkOptions): ForkResult;
   close(): Promise<void>;
@@ -115,11 +122,23 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     banDurationMs: opts.banDurationMs,
   });
   const headerServer = new HeaderServer(chain.headers);
-  const blockServer = new BlockServer(chain, { bloom, lie: opts.blockLie, unknownBlocks: opts.unknownBlocks, log: opts.log });
+  const mempool = new Mempool({
+    coin: (p) => chain.coinAt(p) ?? (chain.txHeight(p.txid) !== undefined ? 'spent' : undefined),
+    confirmed: (txid) => chain.txHeight(txid) !== undefined,
+  });
+  const mempoolServer: MempoolServer = new MempoolServer({
+    mempool,
+    bloom,
+    filterOf: (p): BloomFilter | undefined => blockServer.filterOf(p),
+    confirmed: (txid) => chain.txHeight(txid) !== undefined,
+    log: opts.log,
+  });
+  const blockServer: BlockServer = new BlockServer(chain, { bloom, lie: opts.blockLie, unknownBlocks: opts.unknownBlocks, log: opts.log, txFor: (p, item): Tx | undefined => mempoolServer.txFor(p, item) });
   const filterServer = filters ? new FilterServer(chain, { lie: opts.filterLie }) : undefined;
   const hook = opts.beforeServe;
   if (hook) node.protocol.use({ onMessage: (peer, msg) => hook(peer, msg) });
   node.protocol.use(headerServer).use(blockServer);
+  node.protocol.use(headerServer).use(blockServer).use(mempoolServer);
   if (filterServer) node.protocol.use(filterServer);
   const host = opts.host ?? '127.0.0.1';
   const bound = await node.manager.listen({ host, port: opts.port ?? 0 });
@@ -132,8 +151,11 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     headerServer,
     blockServer,
     filterServer,
-    mine(payments = []) {
-      const b = chain.mine(payments);
+    mempoolServer,
+    mine(payments = [], mineOpts = {}) {
+      const txs = [...(mineOpts.txs ?? []), ...(mineOpts.mempool === false ? [] : mempool.forBlock())];
+      const b = chain.mine(payments, txs);
+      mempoolServer.blockConnected(b.block.txs);
       headerServer.announce(b.height);
       return b;
     },

@@ -204,8 +204,9 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
         this.log.debug(`${peer.label}: skipping unknown message "${printable(msg.name)}" (${msg.payload.length} bytes)`);
         return;
       case 'reject':
-        // BIP61 is deprecated; log only, never act on it.
+        // BIP61 is deprecated: never acted on; services may show it (spv broadcast does).
         this.log.debug(`${peer.label}: reject ${msg.message} code ${msg.code}: ${msg.reason}`);
+        if (peer.established) this.dispatch(peer, msg);
         return;
       case 'sendcmpct':
       case 'feefilter':

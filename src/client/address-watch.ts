@@ -9,6 +9,7 @@ import type { Log } from '../util/log.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import type { HeaderSync } from '../bitcoin/header-sync.js';
 import { Watcher } from '../bitcoin/watcher.js';
+import { PendingPayments, PENDING_EXPIRY_MS, type PendingTx } from '../bitcoin/pending-txs.js';
 import type { ScanProgress } from '../bitcoin/filter-scan.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS } from '../bitcoin/services.js';
 import { decodeAddress } from '../wallet/address.js';
@@ -25,7 +26,18 @@ export interface WatchOptions {
   readonly fpRate?: number;
   /** Keep scanning new blocks after the first scan (default true). */
   readonly follow?: boolean;
+  /** While following, also report unconfirmed payments (default true; asks peers for
+   * transaction relay, BIP37 relay flag, or with `bloom` sends BIP35 `mempool`). */
+  readonly pending?: boolean;
+  /** Forget a pending transaction neither confirmed nor re-announced for this long, ms (default 24 h). */
+  readonly pendingExpiryMs?: number;
 }
+
+/** An unconfirmed transaction paying to or spending from a watched address. */
+export type PendingPayment = PendingTx;
+
+/** How often pending transactions are checked for expiry, ms. */
+const PENDING_SWEEP_INTERVAL_MS = 60_000;
 
 /** A transaction paying to or spending from a watched address, as confirmed on the best chain. */
 export interface WatchTx extends TxRecord {
@@ -38,6 +50,8 @@ export interface AddressBalance {
   /** Satoshis. */
   readonly balance: bigint;
   readonly utxos: readonly WalletOutput[];
+  /** Net of unconfirmed payments and spends seen while following (received − sent), satoshis. */
+  readonly pending: bigint;
 }
 
 export interface Balances {
@@ -56,6 +70,14 @@ export interface AddressWatchEvents {
   progress: [p: ScanProgress];
   /** A peer proven to lie about filters or blocks was banned. */
   banned: [peer: string, reason: string];
+  /** An unconfirmed transaction touching a watched address was announced (while following). */
+  pending: [tx: PendingPayment];
+  /** A pending transaction's block was scanned (the `tx` event for it comes too). */
+  confirmed: [tx: PendingPayment, height: number];
+  /** A block spent a pending transaction's inputs with another transaction. */
+  conflicted: [tx: PendingPayment, by: { readonly txid: string; readonly height: number; readonly blockHash: string }];
+  /** Neither confirmed nor re-announced within the expiry: forgotten. */
+  expired: [tx: PendingPayment];
   /** Emitted only when someone listens; `scanned()` rejects with it as well. */
   error: [err: Error];
 }
@@ -77,8 +99,12 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
   readonly fromHeight: number;
   readonly bloom: boolean;
   readonly follow: boolean;
+  readonly pendingEnabled: boolean;
+  private readonly pendingExpiryMs: number;
   private readonly fpRate: number | undefined;
   private watcher: Watcher | undefined;
+  private pendingTxs: PendingPayments | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private store: WatchStore | undefined;
   private chain: HeaderChain | undefined;
   private firstScan: Promise<Balances>;
@@ -95,6 +121,9 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
     this.bloom = opts.bloom ?? false;
     this.follow = opts.follow ?? true;
     this.fpRate = opts.fpRate;
+    this.pendingEnabled = this.follow && (opts.pending ?? true);
+    this.pendingExpiryMs = opts.pendingExpiryMs ?? PENDING_EXPIRY_MS;
+    if (!(this.pendingExpiryMs > 0)) throw new SpvError('bad_pending_expiry', 'pendingExpiryMs must be a positive number of ms');
     this.firstScan = new Promise<Balances>((resolve, reject) => (this.settleFirst = { resolve, reject }));
     this.firstScan.catch(() => {}); // observed through scanned()
   }
@@ -102,6 +131,11 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
   /** The service bits the client's outbound peers must offer for this watch. */
   get requiredServices(): bigint {
     return this.bloom ? NODE_BLOOM : NODE_COMPACT_FILTERS;
+  }
+  /** The BIP37 relay flag for our version: transaction invs wanted only while following for
+   * pending payments with compact filters (with `bloom`, filterload turns relay on). */
+  get relay(): boolean {
+    return this.pendingEnabled && !this.bloom;
   }
   /** DNS seed service filters to ask first (networks.md 6.1): x49 = NETWORK|WITNESS|COMPACT_FILTERS, xd = NETWORK|BLOOM|WITNESS. */
   get serviceFilters(): readonly string[] {
@@ -118,8 +152,18 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
     const tip = this.chain?.height ?? -1;
     return {
       tip,
-      addresses: this.watched.map((x) => ({ address: x.address, balance: w ? w.wallet.balance(x.address) : 0n, utxos: w ? w.wallet.unspent(x.address) : [] })),
+      addresses: this.watched.map((x) => ({
+        address: x.address,
+        balance: w ? w.wallet.balance(x.address) : 0n,
+        utxos: w ? w.wallet.unspent(x.address) : [],
+        pending: this.pendingTxs?.pendingBalance(x.address) ?? 0n,
+      })),
     };
+  }
+
+  /** Unconfirmed transactions seen while following, oldest first. */
+  pendingPayments(): PendingPayment[] {
+    return this.pendingTxs?.list() ?? [];
   }
 
   /** Every transaction found so far, in height order. */
@@ -152,6 +196,14 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
     });
     w.on('progress', (p) => this.emit('progress', p));
     w.on('liar', (peer, why) => this.emit('banned', peer, why));
+    if (this.pendingEnabled) {
+      const p = new PendingPayments({ wallet: w.wallet, chain, log, bloom: this.bloom, expiryMs: this.pendingExpiryMs }).attach(w);
+      this.pendingTxs = p;
+      p.on('pending', (tx) => this.emit('pending', tx));
+      p.on('confirmed', (tx, h) => this.emit('confirmed', tx, h));
+      p.on('conflicted', (tx, by) => this.emit('conflicted', tx, by));
+      p.on('expired', (tx) => this.emit('expired', tx));
+    }
     w.on('scanned', () => {
       if (!this.begun || !this.changed) return;
       this.changed = false;
@@ -175,6 +227,8 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
       this.emit('balances', b);
       this.settleFirst.resolve(b);
       if (this.follow) w.follow();
+      const p = this.pendingTxs;
+      if (p) this.sweeper = setInterval(() => p.sweep(), PENDING_SWEEP_INTERVAL_MS).unref();
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
     }
@@ -188,6 +242,7 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
 
   /** @internal */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.watcher?.idle();
     this.store?.close();
     this.store = undefined;
@@ -195,6 +250,6 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
 
   /** @internal The services the client's node must run for this watch. */
   get services(): Watcher['services'] {
-    return this.watcher?.services ?? [];
+    return [...(this.watcher?.services ?? []), ...(this.pendingTxs?.services ?? [])];
   }
 }

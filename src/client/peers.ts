@@ -59,7 +59,16 @@ export async function startPeers(
   params: NetworkParams,
   source: PeerSourceOptions,
   log: Log,
-  opts: { services?: PeerService[]; startHeight?: () => number; requiredServices?: bigint; serviceFilters?: readonly string[] } = {},
+  opts: {
+    services?: PeerService[];
+    startHeight?: () => number;
+    requiredServices?: bigint;
+    serviceFilters?: readonly string[];
+    /** BIP37 relay flag in our version (default false: no transaction invs). */
+    relay?: boolean;
+    /** Services we advertise (default NODE_NONE). */
+    ourServices?: bigint;
+  } = {},
 ): Promise<PeerSession> {
   checkPeerSourceOptions(source);
   const manual = (source.peers ?? []).map((a) => parseHostPort(a, params.defaultPort));
@@ -80,7 +89,7 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight });
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices });
   const connector = new OutboundConnector(node, source.maxPeers, opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(

@@ -152,7 +152,10 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
         }),
       );
       services.push(sync);
-      if (watch) services.push(...watch.attach(this.params, store.chain, sync, store.datadir, this.log).services);
+      if (watch) {
+        watch.attach(this.params, store.chain, sync, store.datadir, this.log);
+        services.push(...watch.services); // the watcher's, plus pending payments' while following
+      }
     }
     try {
       const session = await startPeers(
@@ -166,7 +169,7 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
           timeoutMs: this.opts.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS,
         },
         this.log,
-        { services, startHeight: () => this.store?.chain.height ?? 0, requiredServices: watch?.requiredServices, serviceFilters: watch?.serviceFilters },
+        { services, startHeight: () => this.store?.chain.height ?? 0, requiredServices: watch?.requiredServices, serviceFilters: watch?.serviceFilters, relay: watch?.relay },
       );
       this.session = session;
     } catch (err) {

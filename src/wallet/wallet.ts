@@ -105,6 +105,16 @@ export class Wallet {
     return undone;
   }
 
+  /** The unspent output `txid:vout` (txid in display order) if it is ours. */
+  ownedOutput(txid: string, vout: number): WalletOutput | undefined {
+    return this.utxos.get(key(txid, vout));
+  }
+
+  /** The watched address paying to `scriptHex`, if any. */
+  addressOf(scriptHex: string): string | undefined {
+    return this.byScript.get(scriptHex);
+  }
+
   get records(): readonly TxRecord[] {
     return this.history;
   }

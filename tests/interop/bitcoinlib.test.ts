@@ -7,7 +7,10 @@ import { dirname, resolve } from 'node:path';
 import { NETWORKS } from '../../src/params/networks.js';
 import { probePeer } from '../../src/bitcoin/probe.js';
 import { PROTOCOL_VERSION, USER_AGENT } from '../../src/bitcoin/constants.js';
-import { startCli, stop } from '../helpers/cli.js';
+import { runCli, startCli, stop } from '../helpers/cli.js';
+import { LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
+import { spendTx } from '../../src/tx/builder.js';
+import { hashToDisplay, toHex } from '../../src/util/bytes.js';
 import { commandWorks, describeIfAvailable } from '../helpers/extra-suite.js';
 
 const PEER = resolve(dirname(fileURLToPath(import.meta.url)), 'bitcoinlib_peer.py');
@@ -112,3 +115,45 @@ describeInterop('python-bitcoinlib client -> spv serve', () => {
   });
 });
 
+describeInterop('transaction relay with python-bitcoinlib', () => {
+  const regtest = NETWORKS.regtest;
+  const chain = LocalBlockChain.generate(regtest, { blocks: 110, seed: 'interop-tx' });
+  const coin = (i: number) => chain.unspentOf(chain.minerScript)[i]!;
+  const segwit = (i: number) => spendTx({ spends: [{ prevout: coin(i).outpoint, spentScript: coin(i).script }], outputs: [{ value: coin(i).value - 1000n, scriptPubKey: chain.payeeScript }] });
+
+  test('spv broadcast -> python peer (70015, txid relay): MSG_TX announced, asked as MSG_WITNESS_TX, their decode has our txid and witness', async () => {
+    const peer = runPeer(['txserver', '0', 'regtest', '70015']);
+    try {
+      const listening = await peer.waitFor((e) => e.kind === 'listening');
+      const tx = segwit(0);
+      const r = await runCli(['broadcast', toHex(tx.raw), '--regtest', '--connect', `127.0.0.1:${listening.port as number}`, '--json', '--log-level', 'warn']);
+      expect(r.code).toBe(0);
+      const inv = await peer.waitFor((e) => e.kind === 'recv' && e.command === 'inv');
+      expect(inv.items).toEqual([{ type: 1, hash: hashToDisplay(tx.txid) }]);
+      const got = await peer.waitFor((e) => e.kind === 'recv' && e.command === 'tx');
+      expect(got.txid).toBe(hashToDisplay(tx.txid));
+      expect(got.has_witness).toBe(true);
+      expect(got.hex).toBe(toHex(tx.raw));
+      const report = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: boolean; peers: { requested: string[] }[] };
+      expect(report.ok).toBe(true);
+      expect(report.peers[0]!.requested).toEqual(['MSG_WITNESS_TX']);
+    } finally {
+      peer.child.kill();
+    }
+  });
+
+  test('python peer -> spv serve --blocks: an unsolicited tx built by their code is accepted into the mempool', async () => {
+    const served = await startCli(['serve', '--regtest', '--generate', '110', '--seed', 'interop-tx', '--blocks', '--listen', '127.0.0.1:0', '--json', '--log-level', 'error'], /"address":"127\.0\.0\.1:(\d+)"/);
+    try {
+      const tx = segwit(1);
+      const peer = runPeer(['sendtx', '127.0.0.1', served.match[1] as string, 'regtest', toHex(tx.raw)]);
+      const sent = await peer.waitFor((e) => e.kind === 'sent_tx');
+      expect(sent.txid).toBe(hashToDisplay(tx.txid));
+      await peer.waitFor((e) => e.kind === 'done');
+      for (let i = 0; i < 100 && !served.output().includes('mempool_accept'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(served.output()).toContain(`"event":"mempool_accept","txid":"${hashToDisplay(tx.txid)}"`);
+    } finally {
+      expect(await stop(served.child)).toBe(0);
+    }
+  });
+});

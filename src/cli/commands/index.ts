@@ -1,5 +1,6 @@
 // Every `spv` command, in the order `spv --help` lists them.
 import type { CommandModule } from 'yargs';
+import { broadcastCommand } from './broadcast.js';
 import { connectCommand } from './connect.js';
 import { demoCommand } from './demo.js';
 import { handshakeCommand } from './handshake.js';
@@ -12,4 +13,4 @@ import { toyNetCommand } from './toy-net.js';
 import { watchCommand } from './watch.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [demoCommand, handshakeCommand, connectCommand, syncCommand, watchCommand, serveCommand, headersCommand, seedsCommand, toyCommand, toyNetCommand];
+export const COMMANDS: CommandModule<any, any>[] = [demoCommand, handshakeCommand, connectCommand, syncCommand, watchCommand, broadcastCommand, serveCommand, headersCommand, seedsCommand, toyCommand, toyNetCommand];

@@ -10,6 +10,7 @@ export interface WatchArgs extends NetworkArgs, CommonArgs, PeerOptionArgs {
   bloom: boolean;
   'fp-rate': number;
   follow: boolean;
+  'pending-expiry': number;
 }
 
 export const watchCommand: CommandModule<object, WatchArgs> = {
@@ -21,7 +22,8 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
       .option('from-height', { type: 'number', default: 0, describe: 'scan from this block height (earlier payments are not seen)' })
       .option('bloom', { type: 'boolean', default: false, describe: 'use BIP37 bloom filters (reveals your addresses to the peer; see README)' })
       .option('fp-rate', { type: 'number', default: 0.0001, describe: 'bloom filter false-positive rate with --bloom' })
-      .option('follow', { type: 'boolean', default: true, describe: 'keep following new blocks after the scan (--no-follow: exit)' }) as never,
+      .option('follow', { type: 'boolean', default: true, describe: 'keep following new blocks after the scan (--no-follow: exit); also shows unconfirmed (pending) payments' })
+      .option('pending-expiry', { type: 'number', default: 86_400, describe: 'forget a pending transaction neither confirmed nor re-announced for this many seconds' }) as never,
   handler: async (args) => {
     const { runWatch } = await import('../run/watch.js');
     process.exitCode = await runWatch(args);

@@ -130,11 +130,18 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   if (args['mine-every'] !== undefined) {
     miner = setInterval(() => {
       const b = peer.mine();
-      log.info(`mined block ${b.height} ${b.hashHex}`);
+      log.info(`mined block ${b.height} ${b.hashHex} (${b.block.txs.length - 1} transaction(s) besides the coinbase)`);
+      if (args.json) printJson({ event: 'mined', height: b.height, block: b.hashHex, txids: b.block.txs.slice(1).map((t) => hashToDisplay(t.txid)) });
     }, Math.max(10, args['mine-every']));
   }
   peer.node.protocol.on('ready', (p) => log.info(`peer ${p.label} connected: ${p.state.remote?.userAgent} v${p.state.remote?.version}`));
   peer.node.manager.on('disconnected', (p, why) => log.info(`peer ${p.label} gone: ${why.code}`));
+  peer.mempoolServer.on('accepted', (e, from) => {
+    if (args.json) printJson({ event: 'mempool_accept', txid: hashToDisplay(e.tx.txid), from });
+  });
+  peer.mempoolServer.on('rejected', (txid, code, why, from) => {
+    if (args.json) printJson({ event: 'mempool_reject', txid, code, reason: why, from });
+  });
   const address = formatHostPort({ host: listen.host, port: peer.port });
   const made = chain.payments.map((p) => ({
     kind: p.kind,

@@ -2,7 +2,7 @@
 // before any traffic; every relevant transaction is printed as it is found, then balances and
 // unspent outputs; new blocks are followed unless --no-follow. State lives in the datadir and
 // a restart resumes the scan.
-import { SpvClient, SyncError, SpvError, formatBtc, type Balances, type WatchTx } from '../../index.js';
+import { SpvClient, SyncError, SpvError, formatBtc, type Balances, type PendingPayment, type WatchTx } from '../../index.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
 import { createLogger } from '../logger.js';
 import { printJson, printLine, table } from '../output.js';
@@ -20,12 +20,13 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   // Every address is checked before any network traffic (exit 2 on a bad one).
   const watch = (() => {
     try {
-      return client.watch(args.address, { fromHeight: args['from-height'], bloom: args.bloom, fpRate: args['fp-rate'], follow: args.follow });
+      return client.watch(args.address, { fromHeight: args['from-height'], bloom: args.bloom, fpRate: args['fp-rate'], follow: args.follow, pendingExpiryMs: args['pending-expiry'] * 1000 });
     } catch (err) {
       log.close();
       if (!(err instanceof SpvError)) throw err;
       if (err.code === 'bad_address') throw new UsageError(err.code, `--address ${err.message}`);
       if (err.code === 'bad_fp_rate') throw new UsageError(err.code, '--fp-rate must be between 0 and 1');
+      if (err.code === 'bad_pending_expiry') throw new UsageError(err.code, '--pending-expiry must be a positive number of seconds');
       if (err.code === 'bad_from_height') throw new UsageError(err.code, '--from-height must be a whole number >= 0');
       throw err;
     }
@@ -49,12 +50,23 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   });
   watch.on('tx', (r) => printTx(r, 'tx'));
   watch.on('undone', (r) => printTx(r, 'undone'));
+  // Unconfirmed payments while following (README: Transactions).
+  const printPending = (verb: string, p: PendingPayment, extra: Record<string, unknown> = {}): void => {
+    if (json) return printJson({ event: verb, txid: p.txid, wtxid: p.wtxid, received: p.received, sent: p.sent, firstSeen: new Date(p.firstSeen).toISOString(), announcedBy: p.announcers, ...extra });
+    const parts = [...Object.entries(p.received).map(([a, v]) => `+${formatBtc(BigInt(v))} to ${a}`), ...Object.entries(p.sent).map(([a, v]) => `-${formatBtc(BigInt(v))} from ${a}`)];
+    const more = Object.entries(extra).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+    printLine(`${verb.toUpperCase()} ${p.txid} first seen ${new Date(p.firstSeen).toISOString()} from ${p.announcers.join(', ')}  ${parts.join(', ')}${more ? `  (${more})` : ''}`);
+  };
+  watch.on('pending', (p) => printPending('pending', p));
+  watch.on('confirmed', (p, height) => printPending('confirmed', p, { height }));
+  watch.on('conflicted', (p, by) => printPending('conflicted', p, { by: by.txid, height: by.height }));
+  watch.on('expired', (p) => printPending('expired', p));
   watch.on('banned', (peer, why) => {
     if (json) printJson({ event: 'banned', peer, reason: why });
   });
   let firstDone = false;
   watch.on('balances', (b) => {
-    if (firstDone) printBalances(b, json, watch.history().length);
+    if (firstDone) printBalances(b, json, watch.history().length, watch.pendingEnabled);
   });
 
   const interrupted = new AbortController();
@@ -65,11 +77,11 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     const first = await watch.scanned({ signal: interrupted.signal });
     firstDone = true;
     view.finish();
-    printBalances(first, json, watch.history().length);
+    printBalances(first, json, watch.history().length, watch.pendingEnabled);
     if (!args.follow) return EXIT_OK;
     const end = await Promise.race([lostPeers, new Promise<'signal'>((resolve) => interrupted.signal.addEventListener('abort', () => resolve('signal')))]);
     await client.stop();
-    printBalances(watch.balances(), json, watch.history().length);
+    printBalances(watch.balances(), json, watch.history().length, watch.pendingEnabled);
     if (end === 'lost') {
       process.stderr.write(`spv: lost every peer; the scan is saved at height ${watch.scannedHeight}\n`);
       return EXIT_FAILURE;
@@ -97,13 +109,15 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   }
 }
 
-function printBalances(b: Balances, json: boolean, transactions: number): void {
+function printBalances(b: Balances, json: boolean, transactions: number, withPending: boolean): void {
   if (json) {
-    printJson({ event: 'balances', tip: b.tip, addresses: b.addresses.map((r) => ({ address: r.address, balance: r.balance.toString(), utxos: r.utxos })) });
+    printJson({ event: 'balances', tip: b.tip, addresses: b.addresses.map((r) => ({ address: r.address, balance: r.balance.toString(), pending: r.pending.toString(), utxos: r.utxos })) });
     return;
   }
   printLine(`\nat height ${b.tip}: ${transactions} transaction(s)`);
-  printLine(table([['address', 'balance', 'unspent outputs'], ...b.addresses.map((r) => [r.address, formatBtc(r.balance), String(r.utxos.length)])]).replace(/^/gm, '  '));
+  // Confirmed and pending are separate columns (pending only while following).
+  const head = ['address', 'confirmed', 'unspent outputs', ...(withPending ? ['pending'] : [])];
+  printLine(table([head, ...b.addresses.map((r) => [r.address, formatBtc(r.balance), String(r.utxos.length), ...(withPending ? [formatBtc(r.pending)] : [])])]).replace(/^/gm, '  '));
   for (const r of b.addresses)
     for (const u of r.utxos) printLine(`  ${u.txid}:${u.vout}  ${formatBtc(BigInt(u.value))}  height ${u.height} (${b.tip - u.height + 1} conf)  ${r.address}`);
 }
