@@ -164,7 +164,7 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
 /** Messages whose size is bounded by an entry count Core enforces as misbehaviour
  * (MAX_HEADERS_RESULTS, MAX_INV_SZ, MAX_ADDR_TO_SEND; BIP37 MAX_BLOOM_FILTER_SIZE and
  * MAX_SCRIPT_ELEMENT_SIZE: "too-large bloom filter", "bad filteradd message"). */
-const LIST_COMMANDS: ReadonlySet<string> = new Set(['headers', 'inv', 'getdata', 'notfound', 'addr', 'addrv2', 'filterload', 'filteradd']);
+export const LIST_COMMANDS: ReadonlySet<string> = new Set(['headers', 'inv', 'getdata', 'notfound', 'addr', 'addrv2', 'filterload', 'filteradd']);
 
 /** The Bitcoin v1 codec for one network (`magic` = NetworkParams.magic, wire bytes). */
 export function bitcoinCodec(magic: Uint8Array): Codec<Message> {
