@@ -115,7 +115,8 @@ export class V2Transport implements Transport<Message> {
   }
   get bufferedBytes(): number {
     if (this.v1) return this.v1.bufferedBytes;
-    return this.keyFill + this.garbageFill + this.lengthFill + this.packetFill;
+    const key = this.recv === Recv.MaybeV1 || this.recv === Recv.Key ? this.keyFill : 0;
+    return key + this.garbageFill + this.lengthFill + this.packetFill;
   }
 
   send(message: Message): void {
