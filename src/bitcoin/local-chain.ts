@@ -14,7 +14,7 @@ import { FilterServer, type FilterLie } from './filter-server.js';
 import { HeaderServer } from './header-server.js';
 import type { ForkOptions, ForkResult, LocalBlock, LocalBlockChain, PaymentRequest } from './local-blocks.js';
 import { createBitcoinNode, type BitcoinNode } from './node.js';
-import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from './services.js';
+import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_P2P_V2, NODE_WITNESS } from './services.js';
 
 /** A regtest HeaderChain holding `n` generated headers on top of genesis. */
 export function generatedChain(params: NetworkParams, n: number, seed: number | string = 1): HeaderChain {
@@ -74,6 +74,8 @@ export interface LocalPeerOptions {
   maxInbound?: number;
   handshakeTimeoutMs?: number;
   banDurationMs?: number;
+  /** Accept BIP324 v2 beside v1 on the port and advertise NODE_P2P_V2. Default false. */
+  v2transport?: boolean;
 }
 
 export interface LocalPeer {
@@ -99,7 +101,9 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
   let services = NODE_NETWORK | NODE_WITNESS;
   if (bloom) services |= NODE_BLOOM;
   if (filters) services |= NODE_COMPACT_FILTERS;
+  if (opts.v2transport) services |= NODE_P2P_V2;
   const node = createBitcoinNode({
+    v2transport: opts.v2transport,
     params: chain.params,
     log: opts.log,
     services,

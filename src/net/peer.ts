@@ -70,6 +70,10 @@ export class Peer<M, S = unknown> {
   get transport(): TransportKind {
     return this.conn.kind;
   }
+  /** The transport's own handshake (v2 key exchange) is done; always true for v1. */
+  get transportReady(): boolean {
+    return this.conn.ready;
+  }
   /** Hex session id of an encrypted transport (BIP324: Core getpeerinfo `session_id`). */
   get sessionId(): string | undefined {
     return this.conn.sessionId;

@@ -13,6 +13,8 @@ export interface Transport<M> {
   readonly kind: TransportKind;
   /** Hex id of an encrypted session once its keys exist, else undefined. */
   readonly sessionId: string | undefined;
+  /** The transport's own handshake is done (plain framing: always). */
+  readonly ready: boolean;
   /** Bytes held waiting for the rest of a frame or handshake step (bounded by the transport). */
   readonly bufferedBytes: number;
   /** Bytes from the socket, in any chunking → completed frames in order. Never throws; after
@@ -44,6 +46,7 @@ export interface TransportFactory<M> {
 export class FramedTransport<M> implements Transport<M> {
   readonly kind = 'v1' as const;
   readonly sessionId = undefined;
+  readonly ready = true;
   private readonly decoder: FrameDecoder<M>;
   private output: Uint8Array[] = [];
 

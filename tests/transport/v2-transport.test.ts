@@ -55,9 +55,9 @@ test('initiator and responder agree on a session id and carry 600 messages each 
   const b = make(false);
   const got = { a: [] as Frame<Message>[], b: [] as Frame<Message>[] };
   a.send({ command: 'verack' }); // queued until our version packet is out
-  expect(a.established).toBe(false);
+  expect(a.ready).toBe(false);
   pump(a, b, rand, got);
-  expect(a.established && b.established).toBe(true);
+  expect(a.ready && b.ready).toBe(true);
   expect(a.sessionId).toMatch(/^[0-9a-f]{64}$/);
   expect(b.sessionId).toBe(a.sessionId);
   expect(a.kind).toBe('v2');
@@ -228,7 +228,7 @@ describe('a hand-driven initiator breaking rules against our responder', () => {
   test('10,000 decoys (before and after the version packet) are ignored; memory stays at one packet', () => {
     const { b, h } = handshake(3);
     expect(b.receive(Buffer.concat([h.terminator(), h.packet(new Uint8Array(100), { ignore: true, aad: h.garbage }), h.packet(new Uint8Array(0))]))).toEqual([]);
-    expect(b.established).toBe(true);
+    expect(b.ready).toBe(true);
     let maxBuffered = 0;
     for (let i = 0; i < 10_000; i++) {
       const p = h.packet(new Uint8Array(1000), { ignore: true });

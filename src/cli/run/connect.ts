@@ -3,6 +3,7 @@
 import { formatHostPort } from '../../util/address.js';
 import { HeaderSync } from '../../bitcoin/header-sync.js';
 import type { BitcoinPeer, PeerService } from '../../bitcoin/protocol.js';
+import { transportLabel } from '../../bitcoin/probe.js';
 import type { HeaderStore } from '../../chain/header-store.js';
 import { createLogger } from '../logger.js';
 import { resolveNetwork } from '../network-options.js';
@@ -16,7 +17,7 @@ import { openStore } from './chain-store.js';
 
 function peerRow(p: BitcoinPeer): string[] {
   const r = p.state.remote;
-  return [formatHostPort(p.address), r?.userAgent ?? '?', String(r?.version ?? '?'), String(r?.startHeight ?? '?'), formatMs(p.state.ping.lastRtt)];
+  return [formatHostPort(p.address), transportLabel(p), r?.userAgent ?? '?', String(r?.version ?? '?'), String(r?.startHeight ?? '?'), formatMs(p.state.ping.lastRtt)];
 }
 
 export async function runConnect(args: ConnectArgs): Promise<number> {
@@ -54,8 +55,8 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
   emit('discovery', { report });
   node.protocol.on('ready', (p) => {
     const r = p.state.remote;
-    log.info(`connected ${p.label}: ${r?.userAgent} v${r?.version} height ${r?.startHeight}, handshake ${formatMs(p.state.handshakeMs)}`);
-    emit('peer_connected', { address: formatHostPort(p.address), userAgent: r?.userAgent, version: r?.version, startHeight: r?.startHeight, handshakeMs: p.state.handshakeMs });
+    log.info(`connected ${p.label} over ${transportLabel(p)}: ${r?.userAgent} v${r?.version} height ${r?.startHeight}, handshake ${formatMs(p.state.handshakeMs)}`);
+    emit('peer_connected', { address: formatHostPort(p.address), transport: p.transport, transportFallback: p.transportFallback, sessionId: p.sessionId ?? null, userAgent: r?.userAgent, version: r?.version, startHeight: r?.startHeight, handshakeMs: p.state.handshakeMs });
   });
   node.protocol.on('pong', (p, rtt) => {
     log.debug(`pong from ${p.label}: ${formatMs(rtt)}`);
@@ -64,18 +65,18 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
   node.manager.on('disconnected', (p, why) => {
     if (!p.established) return;
     log.info(`disconnected ${p.label}: ${why.code} (${why.message})`);
-    emit('peer_disconnected', { address: formatHostPort(p.address), code: why.code, message: why.message });
+    emit('peer_disconnected', { address: formatHostPort(p.address), transport: p.transport, code: why.code, message: why.message });
   });
 
   const showStatus = (): void => {
     const peers = connector.outboundPeers.filter((p) => p.established);
     const height = store?.chain.height;
     if (args.json) {
-      emit('status', { height, peers: peers.map((p) => ({ address: formatHostPort(p.address), userAgent: p.state.remote?.userAgent, pingMs: p.state.ping.lastRtt })) });
+      emit('status', { height, peers: peers.map((p) => ({ address: formatHostPort(p.address), transport: p.transport, transportFallback: p.transportFallback, sessionId: p.sessionId ?? null, userAgent: p.state.remote?.userAgent, pingMs: p.state.ping.lastRtt })) });
       return;
     }
     printLine(`${new Date().toISOString().slice(11, 19)} ${params.name}: ${peers.length}/${args['max-peers']} peers${height !== undefined ? `, headers ${height}` : ''}`);
-    if (peers.length > 0) printLine(table([['peer', 'agent', 'version', 'height', 'ping'], ...peers.map(peerRow)]).replace(/^/gm, '  '));
+    if (peers.length > 0) printLine(table([['peer', 'transport', 'agent', 'version', 'height', 'ping'], ...peers.map(peerRow)]).replace(/^/gm, '  '));
   };
   const statusTimer = setInterval(showStatus, Math.max(200, args['status-interval']));
 

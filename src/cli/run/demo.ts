@@ -12,6 +12,7 @@ import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
 import { OutboundConnector } from '../../bitcoin/outbound.js';
 import { HeaderSync, type SyncSummary } from '../../bitcoin/header-sync.js';
 import { startLocalPeer, type LocalPeer } from '../../bitcoin/local-chain.js';
+import { transportLabel } from '../../bitcoin/probe.js';
 import { LocalBlockChain } from '../../bitcoin/local-blocks.js';
 import { Watcher } from '../../bitcoin/watcher.js';
 import { WatchStore } from '../../wallet/watch-store.js';
@@ -72,7 +73,9 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     });
     const addrs: PeerAddress[] = [];
     for (let i = 0; i < Math.max(1, args.peers); i++) {
-      const peer = await startLocalPeer(chain, { log, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
+      // The first peer speaks BIP324 v2 beside v1 (and says so with NODE_P2P_V2); the others are
+      // v1-only, like nodes older than Core 26: the client picks the transport per peer.
+      const peer = await startLocalPeer(chain, { log, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/`, v2transport: i === 0 });
       addrs.push({ host: peer.host, port: peer.port });
       servers.push(peer);
     }
@@ -100,7 +103,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
       } else view.update(p);
     });
     const synced = new Promise<SyncSummary>((resolve) => sync.once('synced', resolve));
-    client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS, startHeight: () => store.chain.height });
+    client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS, startHeight: () => store.chain.height, v2transport: true });
     client.protocol.use(sync);
     for (const s of watcher.services) client.protocol.use(s);
     const connector = new OutboundConnector(client, candidates.length);
@@ -112,7 +115,8 @@ export async function runDemo(args: DemoArgs): Promise<number> {
       client!.protocol.on('ready', (p) => {
         ready.push(p);
         const r = p.state.remote;
-        say('handshake', `${formatHostPort(p.address)}: version ${r?.version}, agent ${r?.userAgent}, services 0x${r?.services.toString(16)}, wtxidrelay ${p.state.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.state.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.state.handshakeMs)}`);
+        const session = p.sessionId ? ` session ${p.sessionId}` : '';
+        say('handshake', `${formatHostPort(p.address)}: ${transportLabel(p)}${session}, version ${r?.version}, agent ${r?.userAgent}, services 0x${r?.services.toString(16)}, wtxidrelay ${p.state.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.state.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.state.handshakeMs)}`, { transport: p.transport, sessionId: p.sessionId ?? null });
         setImmediate(check);
       });
       client!.manager.on('disconnected', () => setImmediate(check));
@@ -121,7 +125,10 @@ export async function runDemo(args: DemoArgs): Promise<number> {
       }, 50);
       poll.unref();
     });
-    connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: c.source.kind })));
+    // The demo started these peers, so it knows their services (as addrman would from gossip):
+    // the one offering NODE_P2P_V2 gets a v2 connection (Core's rule for automatic outbound).
+    const servicesOf = (host: string, port: number): bigint | undefined => servers.find((s) => s.host === host && s.port === port)?.services;
+    connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: c.source.kind, services: servicesOf(c.host, c.port) })));
     await withTimeout(allTried, DEMO_TIMEOUT_MS, 'handshakes');
     for (const a of connector.history.filter((h) => h.outcome !== 'connected')) say('handshake', `${a.address}: ${a.outcome}`);
 
@@ -188,8 +195,8 @@ export async function runDemo(args: DemoArgs): Promise<number> {
       printLine('');
       printLine(
         table([
-          ['peer', 'agent', 'handshake', 'ping'],
-          ...ready.map((p, i) => [formatHostPort(p.address), p.state.remote?.userAgent ?? '?', formatMs(p.state.handshakeMs), formatMs(pongs[i])]),
+          ['peer', 'transport', 'agent', 'handshake', 'ping'],
+          ...ready.map((p, i) => [formatHostPort(p.address), transportLabel(p), p.state.remote?.userAgent ?? '?', formatMs(p.state.handshakeMs), formatMs(pongs[i])]),
         ]),
       );
       printLine('');

@@ -68,7 +68,7 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight });
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight, v2transport: args.v2transport ?? true });
   const connector = new OutboundConnector(node, args['max-peers'], opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(
@@ -84,14 +84,14 @@ export async function startPeers(
           const e = book.pickUntried();
           if (!e) break;
           book.markTried(e);
-          connector.add([{ address: { host: e.host, port: e.port }, source: 'addr gossip' }]);
+          connector.add([{ address: { host: e.host, port: e.port }, source: 'addr gossip', services: e.services }]);
         }
       },
     }),
   );
   for (const s of opts.services ?? []) node.protocol.use(s);
   const exhausted = new Promise<DialAttempt[]>((resolve) => connector.once('exhausted', resolve));
-  connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: sourceLabel(c) })));
+  connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: sourceLabel(c), manual: c.source.kind === 'manual' })));
   return { node, connector, report, candidates, exhausted };
 }
 

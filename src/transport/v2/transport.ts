@@ -109,8 +109,9 @@ export class V2Transport implements Transport<Message> {
   get sessionId(): string | undefined {
     return this.cipher ? toHex(this.cipher.sessionId) : undefined;
   }
-  /** Our version packet is out and the peer's was authenticated (Core: no longer "detecting"). */
-  get established(): boolean {
+  /** Our version packet is out and the peer's was authenticated (Core: no longer "detecting"),
+   * or the peer turned out to speak v1. */
+  get ready(): boolean {
     return this.recv === Recv.App || this.recv === Recv.V1;
   }
   get bufferedBytes(): number {
