@@ -58,6 +58,14 @@ export class HandV2Peer {
     return concatBytes([head, payload]);
   }
 
+  /** Feed the whole stream received so far (from after the other side's 64-byte key);
+   * only the bytes not seen before are consumed. */
+  catchUp(stream: Uint8Array): void {
+    if (stream.length > this.seen) this.receive(stream.subarray(this.seen));
+    this.seen = Math.max(this.seen, stream.length);
+  }
+  private seen = 0;
+
   /** Feed bytes from the other side (after its key was passed to `agree` and consumed). */
   receive(bytes: Uint8Array): void {
     if (this.failed) return;
