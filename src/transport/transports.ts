@@ -7,6 +7,7 @@ import { FramedTransport, type Transport, type TransportFactory, type TransportR
 import { formatHostPort, type PeerAddress } from '../util/address.js';
 import { bitcoinCodec } from '../wire/frame-decoder.js';
 import type { Message } from '../wire/message.js';
+import { KeyPool } from './v2/cipher.js';
 import { V2Transport } from './v2/transport.js';
 
 export interface BitcoinTransportOptions {
@@ -22,6 +23,7 @@ export class BitcoinTransports implements TransportFactory<Message> {
   /** Addresses whose v2 attempt failed the way a v1-only peer fails it (Core also remembers
    * nothing across restarts for this; it just retries v1 once per attempt). */
   private readonly v1Only = new Set<string>();
+  private readonly keys = new KeyPool();
 
   constructor(opts: BitcoinTransportOptions) {
     this.magic = Uint8Array.from(opts.magic);
@@ -31,10 +33,10 @@ export class BitcoinTransports implements TransportFactory<Message> {
 
   create(request: TransportRequest): Transport<Message> {
     if (!this.v2) return new FramedTransport(this.codec);
-    if (request.direction === 'inbound') return new V2Transport({ magic: this.magic, codec: this.codec, initiator: false });
+    if (request.direction === 'inbound') return new V2Transport({ magic: this.magic, codec: this.codec, initiator: false, key: this.keys.take() });
     const key = formatHostPort(request.address);
     if (request.preferred !== 'v2' || this.v1Only.has(key)) return new FramedTransport(this.codec);
-    return new V2Transport({ magic: this.magic, codec: this.codec, initiator: true, onRetryV1: () => this.v1Only.add(key) });
+    return new V2Transport({ magic: this.magic, codec: this.codec, initiator: true, key: this.keys.take(), onRetryV1: () => this.v1Only.add(key) });
   }
 
   /** This address fell back to v1 earlier in this run. */

@@ -5,7 +5,7 @@
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
-import { Bip324Cipher, decodeEllswift, deriveKeys } from '../../src/transport/v2/cipher.js';
+import { Bip324Cipher, decodeEllswift, deriveKeys, generateKey, KeyPool, sharedSecret, xOnlyEcdh } from '../../src/transport/v2/cipher.js';
 import { SHORT_ID_TYPES, shortIdFor, typeForShortId } from '../../src/transport/v2/short-ids.js';
 import { readCsv, readShortIds } from './vectors.js';
 
@@ -47,7 +47,10 @@ describe('packet_encoding_test_vectors.csv', () => {
     const theirs = fromHex(r.in_ellswift_theirs!);
     expect(toHex(decodeEllswift(ours.ellswift))).toBe(r.mid_x_ours);
     expect(toHex(decodeEllswift(theirs))).toBe(r.mid_x_theirs);
-    expect(toHex(elligatorSwift.getSharedSecret(ours.privateKey, theirs))).toBe(r.mid_x_shared);
+    expect(toHex(xOnlyEcdh(ours.privateKey, theirs))).toBe(r.mid_x_shared);
+    expect(toHex(elligatorSwift.getSharedSecret(ours.privateKey, theirs))).toBe(r.mid_x_shared); // scure's pure-JS path agrees
+    expect(toHex(sharedSecret(ours, theirs, initiator))).toBe(r.mid_shared_secret);
+    expect(toHex(elligatorSwift.getSharedSecretBip324(ours.privateKey, theirs, ours.ellswift, initiator))).toBe(r.mid_shared_secret);
 
     const keys = deriveKeys(ours, theirs, initiator, magic);
     expect(toHex(keys.sharedSecret)).toBe(r.mid_shared_secret);
@@ -109,6 +112,28 @@ describe('packet_encoding_test_vectors.csv', () => {
     const b = deriveKeys(ours, fromHex(r.in_ellswift_theirs!), true, NETWORKS.regtest.magic);
     expect(toHex(a.sharedSecret)).toBe(toHex(b.sharedSecret));
     expect(toHex(a.sessionId)).not.toBe(toHex(b.sessionId));
+  });
+});
+
+describe('key generation and ECDH (random keys: both ends agree, the encoding decodes to x(priv·G))', () => {
+  test('20 random pairs: node:crypto ECDH = scure ECDH, both roles derive the same session', () => {
+    const pool = new KeyPool();
+    for (let i = 0; i < 20; i++) {
+      const a = i % 2 ? pool.take() : generateKey();
+      const b = generateKey();
+      expect(toHex(xOnlyEcdh(a.privateKey, b.ellswift))).toBe(toHex(xOnlyEcdh(b.privateKey, a.ellswift)));
+      expect(toHex(xOnlyEcdh(a.privateKey, b.ellswift))).toBe(toHex(elligatorSwift.getSharedSecret(a.privateKey, b.ellswift)));
+      const ka = deriveKeys(a, b.ellswift, true, NETWORKS.regtest.magic);
+      const kb = deriveKeys(b, a.ellswift, false, NETWORKS.regtest.magic);
+      expect(toHex(ka.sessionId)).toBe(toHex(kb.sessionId));
+      expect(toHex(ka.initiatorP)).toBe(toHex(kb.initiatorP));
+    }
+  });
+  test('a pool never hands out the same key twice', () => {
+    const pool = new KeyPool();
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(toHex(pool.take().privateKey));
+    expect(seen.size).toBe(10);
   });
 });
 

@@ -58,7 +58,7 @@ export interface V2TransportOptions {
   readonly initiator: boolean;
   /** Called when this initiator hands over to a v1 retry (the caller remembers the peer). */
   readonly onRetryV1?: () => void;
-  /** Tests and benchmarks: a fixed key and garbage (default: random key, 0–4095 random bytes). */
+  /** Our ephemeral key (default: a fresh one) and garbage (default: 0–4095 random bytes). */
   readonly key?: EphemeralKey;
   readonly garbage?: Uint8Array;
 }
