@@ -3,7 +3,7 @@
 // OpenSSL: 3× faster than the pure-JS multiply, same result on every vector), the tagged-hash
 // shared secret, HKDF-SHA256 (@noble/hashes) with salt "bitcoin_v2_shared_secret" ‖ network
 // magic, then the four packet keys, both garbage terminators and the session id.
-import { createECDH } from 'node:crypto';
+import { createECDH, type ECDH } from 'node:crypto';
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -27,6 +27,8 @@ export interface EphemeralKey {
   readonly privateKey: Uint8Array;
   /** The 64-byte ElligatorSwift encoding of x(privateKey·G), as sent on the wire. */
   readonly ellswift: Uint8Array;
+  /** The OpenSSL key it was made with (saves re-deriving it from `privateKey`). */
+  readonly ecdh?: ECDH;
 }
 
 const SECRET_TAG = sha256(new TextEncoder().encode('bip324_ellswift_xonly_ecdh'));
@@ -41,7 +43,7 @@ export function generateKey(): EphemeralKey {
   const priv = new Uint8Array(32);
   const raw = ecdh.getPrivateKey();
   priv.set(raw, 32 - raw.length); // OpenSSL drops leading zero bytes
-  return { privateKey: priv, ellswift: elligatorSwift.encode(x) };
+  return { privateKey: priv, ellswift: elligatorSwift.encode(x), ecdh };
 }
 
 /** The decoded x-coordinate of a 64-byte ElligatorSwift encoding (BIP324 XSwiftEC). */
@@ -51,20 +53,23 @@ export function decodeEllswift(ellswift: Uint8Array): Uint8Array {
 
 /** BIP324 x-only ECDH: x(priv · lift_x(XSwiftEC(theirs))). Either lift gives the same x, so the
  * even-y point (0x02 ‖ x) goes to OpenSSL's ECDH, which returns the shared point's x. */
-export function xOnlyEcdh(privateKey: Uint8Array, theirs: Uint8Array): Uint8Array {
+export function xOnlyEcdh(privateKey: Uint8Array, theirs: Uint8Array, made?: ECDH): Uint8Array {
   const x = decodeEllswift(theirs);
   const point = new Uint8Array(33);
   point[0] = 0x02;
   point.set(x, 1);
-  const ecdh = createECDH('secp256k1');
-  ecdh.setPrivateKey(privateKey);
+  let ecdh = made;
+  if (ecdh === undefined) {
+    ecdh = createECDH('secp256k1');
+    ecdh.setPrivateKey(privateKey);
+  }
   return ecdh.computeSecret(point);
 }
 
 /** BIP324 shared secret: tagged hash "bip324_ellswift_xonly_ecdh" of ellswift_I ‖ ellswift_R ‖
  * x_shared, the initiator's 64 bytes first whichever side computes it. */
 export function sharedSecret(ours: EphemeralKey, theirs: Uint8Array, initiator: boolean): Uint8Array {
-  const x = xOnlyEcdh(ours.privateKey, theirs);
+  const x = xOnlyEcdh(ours.privateKey, theirs, ours.ecdh);
   const [first, second] = initiator ? [ours.ellswift, theirs] : [theirs, ours.ellswift];
   const h = sha256.create();
   h.update(SECRET_TAG).update(SECRET_TAG).update(first).update(second).update(x);
