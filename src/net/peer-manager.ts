@@ -113,7 +113,8 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
   }
 
   /** Listen for inbound peers; resolves with the bound address (port 0 picks one). */
-  listen(at: PeerAddress): Promise<PeerAddress> {
+  async listen(at: PeerAddress): Promise<PeerAddress> {
+    await this.transports.prepare?.();
     return new Promise((resolve, reject) => {
       const server = createServer((socket) => this.onInbound(socket));
       server.maxConnections = this.opts.maxInbound * 4; // hard OS-level ceiling; eviction below does the rest
@@ -133,6 +134,7 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     if (this.closing) throw new NetError('closing', 'peer manager is shutting down');
     const ban = this.banFor(to.host);
     if (ban) throw new NetError('banned', `${to.host} is banned (${ban.code})`);
+    await this.transports.prepare?.();
     const socket = await this.dial(to, localAddress);
     const peer = this.adopt(socket, to, 'outbound', transport);
     if (localAddress !== undefined) this.localAddresses.set(peer, localAddress);

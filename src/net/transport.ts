@@ -39,6 +39,8 @@ export interface TransportRequest {
 
 /** Makes each connection's transport (a protocol mode supplies it; default: plain framing). */
 export interface TransportFactory<M> {
+  /** Load what `create` needs (e.g. crypto libraries); awaited before listening and dialing. */
+  prepare?(): Promise<void>;
   create(request: TransportRequest): Transport<M>;
 }
 

@@ -7,7 +7,8 @@ import { FramedTransport, type Transport, type TransportFactory, type TransportR
 import { formatHostPort, type PeerAddress } from '../util/address.js';
 import { bitcoinCodec } from '../wire/frame-decoder.js';
 import type { Message } from '../wire/message.js';
-import { KeyPool } from './v2/cipher.js';
+import type { V2KeyExchange } from './v2/keys.js';
+import { TransportError } from './errors.js';
 import { V2Transport } from './v2/transport.js';
 
 export interface BitcoinTransportOptions {
@@ -23,7 +24,8 @@ export class BitcoinTransports implements TransportFactory<Message> {
   /** Addresses whose v2 attempt failed the way a v1-only peer fails it (Core also remembers
    * nothing across restarts for this; it just retries v1 once per attempt). */
   private readonly v1Only = new Set<string>();
-  private readonly keys = new KeyPool();
+  private keys: V2KeyExchange | undefined;
+  private loading: Promise<void> | undefined;
 
   constructor(opts: BitcoinTransportOptions) {
     this.magic = Uint8Array.from(opts.magic);
@@ -31,12 +33,26 @@ export class BitcoinTransports implements TransportFactory<Message> {
     this.codec = bitcoinCodec(this.magic);
   }
 
+  /** Loads the key-exchange module (the curve libraries cost ~150 ms to import, so commands
+   * that never use v2 do not pay it) and makes the first ephemeral key. */
+  prepare(): Promise<void> {
+    if (!this.v2) return Promise.resolve();
+    this.loading ??= import('./v2/keys.js').then((m) => {
+      const pool = new m.KeyPool();
+      pool.fill();
+      this.keys = m.keyExchange(pool);
+    });
+    return this.loading;
+  }
+
   create(request: TransportRequest): Transport<Message> {
     if (!this.v2) return new FramedTransport(this.codec);
-    if (request.direction === 'inbound') return new V2Transport({ magic: this.magic, codec: this.codec, initiator: false, key: this.keys.take() });
+    const keys = this.keys;
+    if (keys === undefined) throw new TransportError('internal', 'v2 transport used before BitcoinTransports.prepare() finished');
+    if (request.direction === 'inbound') return new V2Transport({ magic: this.magic, codec: this.codec, initiator: false, keys });
     const key = formatHostPort(request.address);
     if (request.preferred !== 'v2' || this.v1Only.has(key)) return new FramedTransport(this.codec);
-    return new V2Transport({ magic: this.magic, codec: this.codec, initiator: true, key: this.keys.take(), onRetryV1: () => this.v1Only.add(key) });
+    return new V2Transport({ magic: this.magic, codec: this.codec, initiator: true, keys, onRetryV1: () => this.v1Only.add(key) });
   }
 
   /** This address fell back to v1 earlier in this run. */

@@ -21,7 +21,7 @@ import type { Message } from '../../src/wire/message.js';
 import { bitcoinCodec } from '../../src/wire/frame-decoder.js';
 import { encodeMessage } from '../../src/wire/envelope.js';
 import { V2Transport } from '../../src/transport/v2/transport.js';
-import { deriveKeys, generateKey } from '../../src/transport/v2/cipher.js';
+import { deriveKeys, generateKey, keyExchange } from '../../src/transport/v2/keys.js';
 import { FramedTransport } from '../../src/net/transport.js';
 
 const regtest = NETWORKS.regtest;
@@ -67,8 +67,9 @@ function pairCount(messages: Message[]): number {
 /** A connected initiator/responder pair (handshake done in memory). */
 function v2Pair(): { a: V2Transport; b: V2Transport } {
   const codec = bitcoinCodec(MAGIC);
-  const a = new V2Transport({ magic: MAGIC, codec, initiator: true });
-  const b = new V2Transport({ magic: MAGIC, codec, initiator: false });
+  const keys = keyExchange();
+  const a = new V2Transport({ magic: MAGIC, codec, initiator: true, keys });
+  const b = new V2Transport({ magic: MAGIC, codec, initiator: false, keys });
   for (let i = 0; i < 4; i++) {
     for (const x of a.takeOutput()) b.receive(x);
     for (const x of b.takeOutput()) a.receive(x);

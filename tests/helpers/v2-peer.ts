@@ -3,7 +3,8 @@
 // the test, so it can lie: wrong terminators, bad tags, huge lengths, decoy floods, replays.
 // It also reads what the other side sends (terminator scan, packets), to see real replies.
 import { randomBytes } from 'node:crypto';
-import { Bip324Cipher, deriveKeys, ELLSWIFT_LEN, generateKey, GARBAGE_TERMINATOR_LEN, type EphemeralKey } from '../../src/transport/v2/cipher.js';
+import { Bip324Cipher, ELLSWIFT_LEN, GARBAGE_TERMINATOR_LEN, type EphemeralKey } from '../../src/transport/v2/cipher.js';
+import { deriveKeys, generateKey } from '../../src/transport/v2/keys.js';
 import { shortIdFor, typeForShortId } from '../../src/transport/v2/short-ids.js';
 import { concatBytes } from '../../src/util/bytes.js';
 

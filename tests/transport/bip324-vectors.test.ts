@@ -5,7 +5,8 @@
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
-import { Bip324Cipher, decodeEllswift, deriveKeys, generateKey, KeyPool, sharedSecret, xOnlyEcdh } from '../../src/transport/v2/cipher.js';
+import { Bip324Cipher } from '../../src/transport/v2/cipher.js';
+import { decodeEllswift, deriveKeys, generateKey, KeyPool, sharedSecret, xOnlyEcdh } from '../../src/transport/v2/keys.js';
 import { SHORT_ID_TYPES, shortIdFor, typeForShortId } from '../../src/transport/v2/short-ids.js';
 import { readCsv, readShortIds } from './vectors.js';
 

@@ -6,6 +6,7 @@ import { NETWORKS } from '../../src/params/networks.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { MAX_CONTENTS_LEN, MAX_GARBAGE_LEN, V2Transport, v1VersionPrefix } from '../../src/transport/v2/transport.js';
 import { GARBAGE_TERMINATOR_LEN } from '../../src/transport/v2/cipher.js';
+import { keyExchange } from '../../src/transport/v2/keys.js';
 import { bitcoinCodec } from '../../src/wire/frame-decoder.js';
 import { encodeMessage, encodePayload } from '../../src/wire/envelope.js';
 import type { Message } from '../../src/wire/message.js';
@@ -15,7 +16,8 @@ import { HandV2Peer } from '../helpers/v2-peer.js';
 const regtest = NETWORKS.regtest;
 const magic = regtest.magic;
 const codec = bitcoinCodec(magic);
-const make = (initiator: boolean, garbage?: Uint8Array): V2Transport => new V2Transport({ magic, codec, initiator, garbage });
+const keys = keyExchange();
+const make = (initiator: boolean, garbage?: Uint8Array): V2Transport => new V2Transport({ magic, codec, initiator, garbage, keys });
 
 function messages(frames: Frame<Message>[]): Message[] {
   return frames.map((f) => {
@@ -255,7 +257,7 @@ describe('a hand-driven initiator breaking rules against our responder', () => {
 describe('v1 retry (Core ShouldReconnectV1)', () => {
   test('initiator, key sent, nothing received: a v1 transport carrying the queued messages', () => {
     let remembered = 0;
-    const a = new V2Transport({ magic, codec, initiator: true, onRetryV1: () => remembered++ });
+    const a = new V2Transport({ magic, codec, initiator: true, keys, onRetryV1: () => remembered++ });
     a.send({ command: 'verack' });
     expect(Buffer.concat(a.takeOutput()).length).toBeGreaterThanOrEqual(64);
     const v1 = a.retryAfterClose();

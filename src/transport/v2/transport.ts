@@ -10,7 +10,8 @@ import { errorMessage } from '../../util/errors.js';
 import { COMMAND_SIZE, MAGIC_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../wire/envelope.js';
 import type { Message } from '../../wire/message.js';
 import { TransportError } from '../errors.js';
-import { Bip324Cipher, deriveKeys, ELLSWIFT_LEN, EXPANSION, GARBAGE_TERMINATOR_LEN, generateKey, HEADER_LEN, type EphemeralKey } from './cipher.js';
+import { Bip324Cipher, ELLSWIFT_LEN, EXPANSION, GARBAGE_TERMINATOR_LEN, HEADER_LEN, type EphemeralKey } from './cipher.js';
+import type { V2KeyExchange } from './keys.js';
 import { encodeContents, decodeContents } from './contents.js';
 import { LENGTH_FIELD_LEN } from './fschacha20.js';
 import { TAG_LEN } from './fschacha20poly1305.js';
@@ -56,6 +57,9 @@ export interface V2TransportOptions {
   /** The v1 codec (for a detected v1 peer, and for a v1 retry). */
   readonly codec: Codec<Message>;
   readonly initiator: boolean;
+  /** Key generation and derivation (keys.ts `keyExchange()`), injected so that the curve
+   * libraries load only when v2 is used. */
+  readonly keys: V2KeyExchange;
   /** Called when this initiator hands over to a v1 retry (the caller remembers the peer). */
   readonly onRetryV1?: () => void;
   /** Our ephemeral key (default: a fresh one) and garbage (default: 0–4095 random bytes). */
@@ -93,7 +97,7 @@ export class V2Transport implements Transport<Message> {
 
   constructor(opts: V2TransportOptions) {
     this.opts = opts;
-    this.ourKey = opts.key ?? generateKey();
+    this.ourKey = opts.key ?? opts.keys.takeKey();
     this.ourGarbage = opts.garbage ?? randomBytes(randomInt(0, MAX_GARBAGE_LEN + 1));
     if (this.ourGarbage.length > MAX_GARBAGE_LEN) throw new TransportError('internal', `garbage of ${this.ourGarbage.length} bytes, at most ${MAX_GARBAGE_LEN}`);
     this.v1Prefix = v1VersionPrefix(opts.magic);
@@ -231,7 +235,7 @@ export class V2Transport implements Transport<Message> {
     }
     if (this.keyFill < ELLSWIFT_LEN) return off;
     try {
-      const keys = deriveKeys(this.ourKey, this.theirKey, this.opts.initiator, this.opts.magic);
+      const keys = this.opts.keys.derive(this.ourKey, this.theirKey, this.opts.initiator, this.opts.magic);
       this.cipher = new Bip324Cipher(keys, this.opts.initiator);
     } catch (err) {
       this.die(frames, new TransportError('bad_key', `peer's ElligatorSwift key does not decode: ${errorMessage(err)}`));
