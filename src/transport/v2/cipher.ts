@@ -59,9 +59,16 @@ export class Bip324Cipher {
     let length = 0;
     for (const p of contents) length += p.length;
     const out = Buffer.allocUnsafe(length + EXPANSION);
-    const len = new Uint8Array([length & 0xff, (length >>> 8) & 0xff, (length >>> 16) & 0xff]);
-    this.sendL.crypt3(len, 0, out, 0);
+    out.set(this.encryptLength(length), 0);
     this.sendP.encryptInto([ignore ? HEADER_IGNORE : HEADER_PLAIN, ...contents], aad, out, LENGTH_FIELD_LEN);
+    return out;
+  }
+
+  /** The 3 encrypted length bytes of the next packet alone (advances the length cipher only:
+   * `encrypt` calls it; tests use it to announce a length without making the body). */
+  encryptLength(length: number): Uint8Array {
+    const out = new Uint8Array(LENGTH_FIELD_LEN);
+    this.sendL.crypt3(new Uint8Array([length & 0xff, (length >>> 8) & 0xff, (length >>> 16) & 0xff]), 0, out, 0);
     return out;
   }
 
