@@ -62,6 +62,10 @@ export function sharedSecret(ours: EphemeralKey, theirs: Uint8Array, initiator: 
   return h.digest();
 }
 
+/** The next key is made this long after one is taken: after the handshake that took it has
+ * had its turn on the event loop, not in the middle of it. */
+export const KEY_REFILL_DELAY_MS = 20;
+
 /** Ephemeral keys made ahead of need: a key is generated in idle time after each one handed
  * out, so a handshake waits only for the ECDH (the keys are still single-use and random). */
 export class KeyPool {
@@ -83,10 +87,10 @@ export class KeyPool {
   private refill(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false;
       this.next ??= generateKey();
-    }).unref();
+    }, KEY_REFILL_DELAY_MS).unref();
   }
 }
 
