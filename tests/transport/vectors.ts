@@ -1,11 +1,10 @@
-// Loads the BIP324 test vectors of shared/reference/vectors/bip324/ (the BIP's own CSV files
-// and the short-ID table), from the shared/ folder beside the repository or /work/shared.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Loads the BIP324 test vectors (the BIP's own CSV files and the short-ID table), copied from
+// shared/reference/vectors/bip324/ into tests/vectors/bip324/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VECTORS_DIR } from '../helpers/vectors.js';
 
-const CANDIDATES = [resolve(process.cwd(), '..', 'shared'), '/work/shared'];
-const SHARED = CANDIDATES.find((d) => existsSync(join(d, 'reference', 'vectors', 'bip324'))) ?? CANDIDATES[1]!;
-const DIR = join(SHARED, 'reference', 'vectors', 'bip324');
+const DIR = join(VECTORS_DIR, 'bip324');
 
 /** Rows of a BIP324 CSV as objects keyed by the header (no field in these files is quoted). */
 export function readCsv(name: string): Record<string, string>[] {

@@ -1,29 +1,30 @@
-// Implementation of `spv handshake` (loaded only when the command runs).
-import { parseHostPort } from '../../util/address.js';
+// Implementation of `spv handshake` (loaded only when the command runs): the library's
+// handshake(), printed as a table or JSON.
+import { handshake, ProbeError } from '../../index.js';
 import { UsageError } from '../../util/errors.js';
-import { probePeer, ProbeError, transportLabel } from '../../bitcoin/probe.js';
+import { transportLabel } from '../../bitcoin/probe.js';
 import { createLogger } from '../logger.js';
-import { resolveNetwork, type NetworkArgs } from '../network-options.js';
+import type { NetworkArgs } from '../network-options.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { announceNetwork } from './client.js';
 
 export async function runHandshake(args: NetworkArgs & { address: string; timeout: number; v2transport?: boolean; json?: boolean; 'log-level'?: string }): Promise<number> {
-  const params = resolveNetwork(args);
-  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
+  const params = announceNetwork(args);
   if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
-  const to = parseHostPort(args.address, params.defaultPort);
   const log = createLogger(args['log-level'], args.json);
   try {
-    const r = await probePeer(params, to, { timeoutMs: args.timeout, log, v2transport: args.v2transport ?? true });
-    if (args.json) printJson({ ok: true, ...r });
+    const r = await handshake(args.address, { network: params.name, timeoutMs: args.timeout, log, v2transport: args.v2transport ?? true });
+    const services = `0x${r.services.toString(16)}`;
+    if (args.json) printJson({ ok: true, ...r, protocolVersion: r.version, services });
     else {
       printLine(`handshake with ${r.address} (${r.network}) complete`);
       printLine(
         table([
           ['transport', transportLabel(r)],
           ...(r.sessionId ? [['session id', r.sessionId]] : []),
-          ['protocol version', String(r.protocolVersion)],
-          ['services', `${r.services} ${r.serviceNames.join(' ') || 'NONE'}`],
+          ['protocol version', String(r.version)],
+          ['services', `${services} ${r.serviceNames.join(' ') || 'NONE'}`],
           ['user agent', r.userAgent],
           ['start height', String(r.startHeight)],
           ['relay', r.relay === undefined ? '(not sent)' : String(r.relay)],

@@ -1,0 +1,47 @@
+// handshake(): one peer, one version/verack handshake and one ping, as `spv handshake` does.
+import { parseHostPort } from '../util/address.js';
+import type { Log } from '../util/log.js';
+import { probePeer, type HandshakeReport } from '../bitcoin/probe.js';
+import { networkParams, type NetworkName, type PeerInfo } from './types.js';
+
+export interface HandshakeOptions {
+  readonly network: NetworkName;
+  /** Connect + handshake + first pong deadline, ms (default 10,000). */
+  readonly timeoutMs?: number;
+  readonly log?: Log;
+  /** BIP324: try v2 first, fall back to v1 once (default false; `spv handshake` turns it on). */
+  readonly v2transport?: boolean;
+}
+
+export function peerInfoFrom(r: HandshakeReport): PeerInfo {
+  return {
+    address: r.address,
+    network: r.network,
+    version: r.protocolVersion,
+    services: BigInt(r.services),
+    serviceNames: r.serviceNames,
+    userAgent: r.userAgent,
+    startHeight: r.startHeight,
+    relay: r.relay,
+    clockOffsetS: r.clockOffsetS,
+    wtxidRelay: r.wtxidRelay,
+    sendAddrV2: r.sendAddrV2,
+    handshakeMs: r.handshakeMs,
+    transport: r.transport,
+    transportFallback: r.transportFallback,
+    sessionId: r.sessionId,
+    pingMs: r.pingMs,
+  };
+}
+
+/**
+ * Connects to `address` (host:port, [v6]:port, or a host alone for the network's default
+ * port), completes the version/verack handshake as Bitcoin Core does, measures one ping and
+ * disconnects. Rejects with a `ProbeError` whose `code` is one of `refused`, `timeout`,
+ * `wrong_network`, `malformed`, `closed` or `error`.
+ */
+export async function handshake(address: string, opts: HandshakeOptions): Promise<PeerInfo> {
+  const params = networkParams(opts.network);
+  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, v2transport: opts.v2transport });
+  return peerInfoFrom(report);
+}
