@@ -23,7 +23,8 @@ export { TxCheckError, type TxCheckCode, decodeCheckedTx, preCheckTransaction } 
 // One-shot tools.
 export { handshake, type HandshakeOptions } from './client/handshake.js';
 export { discoverPeers, type DiscoverPeersOptions, type Discovery, type DiscoveredPeer } from './client/discover.js';
-export { ProbeError, type ProbeFailure } from './bitcoin/probe.js';
+export { ProbeError, transportLabel, type ProbeFailure } from './bitcoin/probe.js';
+export type { TransportKind } from './net/transport.js';
 
 // Value types.
 export { networkParams, type NetworkName, type Tip, type HeaderInfo, type PeerInfo } from './client/types.js';

@@ -20,7 +20,7 @@ import type { BitcoinPeer } from './protocol.js';
 import type { Message } from '../wire/message.js';
 import { Mempool } from './mempool.js';
 import { MempoolServer } from './mempool-server.js';
-import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from './services.js';
+import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_P2P_V2, NODE_WITNESS } from './services.js';
 
 /** A regtest HeaderChain holding `n` generated headers on top of genesis. */
 export function generatedChain(params: NetworkParams, n: number, seed: number | string = 1): HeaderChain {
@@ -83,6 +83,8 @@ export interface LocalPeerOptions {
   /** Called with every message a client sends, before the servers answer it (tests use it to
    * make a reorg happen while a request is outstanding). */
   beforeServe?: (peer: BitcoinPeer, msg: Message) => void;
+  /** Accept BIP324 v2 beside v1 on the port and advertise NODE_P2P_V2. Default false. */
+  v2transport?: boolean;
 }
 
 export interface LocalPeer {
@@ -111,7 +113,9 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
   let services = NODE_NETWORK | NODE_WITNESS;
   if (bloom) services |= NODE_BLOOM;
   if (filters) services |= NODE_COMPACT_FILTERS;
+  if (opts.v2transport) services |= NODE_P2P_V2;
   const node = createBitcoinNode({
+    v2transport: opts.v2transport,
     params: chain.params,
     log: opts.log,
     services,

@@ -6,6 +6,7 @@ import { formatHostPort, type PeerAddress } from '../util/address.js';
 import { errorMessage } from '../util/errors.js';
 import type { BitcoinNode } from './node.js';
 import type { BitcoinPeer } from './protocol.js';
+import { NODE_P2P_V2 } from './services.js';
 
 export interface DialAttempt {
   readonly address: string;
@@ -22,6 +23,16 @@ export interface OutboundEvents {
 export interface Candidate {
   readonly address: PeerAddress;
   readonly source: string;
+  /** Services the address is known to offer (addr gossip), if any. */
+  readonly services?: bigint;
+  /** A user-given address (--connect): v2 is tried regardless of services, as Core does. */
+  readonly manual?: boolean;
+}
+
+/** Core ThreadOpenConnections: v2 for addresses offering NODE_P2P_V2 and for manual ones (the
+ * node's transports apply -v2transport and the v1-only memory). */
+export function wantsV2(c: Candidate): boolean {
+  return c.manual === true || ((c.services ?? 0n) & NODE_P2P_V2) !== 0n;
 }
 
 export class OutboundConnector extends EventEmitter<OutboundEvents> {
@@ -82,7 +93,7 @@ export class OutboundConnector extends EventEmitter<OutboundEvents> {
       this.attempts.push({ address: key, source: c.source, outcome });
       this.fill();
     };
-    this.node.manager.connect(c.address).then(
+    this.node.manager.connect(c.address, undefined, wantsV2(c) ? 'v2' : undefined).then(
       (peer) => {
         const onReady = (p: BitcoinPeer): void => {
           if (p !== peer) return;

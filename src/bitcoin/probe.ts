@@ -26,6 +26,16 @@ export interface HandshakeReport {
   readonly sendAddrV2: boolean;
   readonly handshakeMs: number;
   readonly pingMs: number | undefined;
+  /** 'v2' (BIP324) or 'v1'; `transportFallback` when a v2 attempt fell back to v1. */
+  readonly transport: 'v1' | 'v2';
+  readonly transportFallback: boolean;
+  /** BIP324 session id (hex, as Core's getpeerinfo `session_id`), null on v1. */
+  readonly sessionId: string | null;
+}
+
+/** How `spv handshake` and the demo name a peer's transport: v2, v1, or "v1 (fallback)". */
+export function transportLabel(peer: { transport: 'v1' | 'v2'; transportFallback: boolean }): string {
+  return peer.transportFallback ? `${peer.transport} (fallback)` : peer.transport;
 }
 
 export type ProbeFailure = 'refused' | 'timeout' | 'wrong_network' | 'malformed' | 'closed' | 'error';
@@ -55,6 +65,9 @@ export function reportFor(peer: BitcoinPeer, network: string, pingMs: number | u
     sendAddrV2: peer.state.sendAddrV2,
     handshakeMs: peer.state.handshakeMs ?? 0,
     pingMs,
+    transport: peer.transport,
+    transportFallback: peer.transportFallback,
+    sessionId: peer.sessionId ?? null,
   };
 }
 
@@ -72,19 +85,33 @@ function explain(why: DisconnectReason, network: string): ProbeError {
   }
 }
 
+/** Why a v2 handshake that never completed did not: the likely cause, for the user. */
+function v2Stall(peer: BitcoinPeer, network: string): string {
+  if (peer.transport !== 'v2' || peer.transportReady) return '';
+  return peer.sessionId === undefined
+    ? ' (no v2 key from the peer)'
+    : ` (v2: the peer's garbage terminator or version packet never arrived; is it a ${network} node?)`;
+}
+
+export interface ProbeOptions {
+  timeoutMs?: number;
+  log?: Log;
+  localAddress?: string;
+  /** Try BIP324 v2 first, as Core does for a manual address (falls back to v1 once when the
+   * peer hangs up before sending its key). Default false here; `spv handshake` turns it on. */
+  v2transport?: boolean;
+}
+
 /** Connect, handshake, measure one ping, disconnect. */
-export async function probePeer(
-  params: NetworkParams,
-  to: PeerAddress,
-  opts: { timeoutMs?: number; log?: Log; localAddress?: string } = {},
-): Promise<HandshakeReport> {
+export async function probePeer(params: NetworkParams, to: PeerAddress, opts: ProbeOptions = {}): Promise<HandshakeReport> {
   const timeoutMs = opts.timeoutMs ?? HANDSHAKE_COMMAND_TIMEOUT_MS;
-  const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs });
+  const v2 = opts.v2transport ?? false;
+  const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, v2transport: v2 });
   const deadline = Date.now() + timeoutMs;
   try {
     let peer: BitcoinPeer;
     try {
-      peer = await node.manager.connect(to, opts.localAddress);
+      peer = await node.manager.connect(to, opts.localAddress, v2 ? 'v2' : undefined);
     } catch (err) {
       const code = err instanceof SpvError ? err.code : '';
       if (code === 'refused') throw new ProbeError('refused', `connection refused by ${formatHostPort(to)}`);
@@ -97,7 +124,7 @@ export async function probePeer(
         () => {
           // Handshake done but no pong in time: still a successful handshake.
           if (ready) resolve(reportFor(peer, params.name, undefined));
-          else reject(new ProbeError('timeout', `timed out: no handshake within ${timeoutMs} ms`));
+          else reject(new ProbeError('timeout', `timed out: no handshake within ${timeoutMs} ms${v2Stall(peer, params.name)}`));
         },
         Math.max(0, deadline - Date.now()),
       );
@@ -113,6 +140,7 @@ export async function probePeer(
         if (p !== peer) return;
         clearTimeout(timer);
         if (ready) resolve(reportFor(peer, params.name, undefined));
+        else if (why.code === 'handshake_timeout') reject(new ProbeError('timeout', `timed out: ${why.message}${v2Stall(peer, params.name)}`));
         else reject(explain(why, params.name));
       });
     });

@@ -9,7 +9,15 @@ export interface PeerOptionArgs {
   dns: boolean;
   timeout: number;
   datadir?: string;
+  v2transport: boolean;
 }
+
+/** Core -v2transport (default on since 27.0): BIP324 v2 first, v1 fallback. */
+export const V2TRANSPORT_OPTION = {
+  type: 'boolean',
+  default: true,
+  describe: 'BIP324 encrypted transport: try v2 first with peers that offer it and with --connect/handshake addresses, falling back to v1 (--no-v2transport: v1 only, like Core -v2transport=0)',
+} as const;
 
 export function withPeerOptions<T>(y: Argv<T>, defaultMaxPeers: number): Argv<T & PeerOptionArgs> {
   return y
@@ -19,5 +27,6 @@ export function withPeerOptions<T>(y: Argv<T>, defaultMaxPeers: number): Argv<T 
     .option('seeds-file', { type: 'string', describe: 'use this file of host:port lines instead of the shipped seeds/<network>.txt' })
     .option('dns', { type: 'boolean', default: true, describe: 'query DNS seeds (--no-dns to skip)' })
     .option('timeout', { type: 'number', default: 10_000, describe: 'per-peer connect and handshake timeout, ms' })
-    .option('datadir', { type: 'string', describe: 'where headers are stored (default ~/.spv/<network>/)' }) as Argv<T & PeerOptionArgs>;
+    .option('datadir', { type: 'string', describe: 'where headers are stored (default ~/.spv/<network>/)' })
+    .option('v2transport', V2TRANSPORT_OPTION) as Argv<T & PeerOptionArgs>;
 }

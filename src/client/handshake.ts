@@ -9,6 +9,8 @@ export interface HandshakeOptions {
   /** Connect + handshake + first pong deadline, ms (default 10,000). */
   readonly timeoutMs?: number;
   readonly log?: Log;
+  /** BIP324: try v2 first, fall back to v1 once (default false; `spv handshake` turns it on). */
+  readonly v2transport?: boolean;
 }
 
 export function peerInfoFrom(r: HandshakeReport): PeerInfo {
@@ -25,6 +27,9 @@ export function peerInfoFrom(r: HandshakeReport): PeerInfo {
     wtxidRelay: r.wtxidRelay,
     sendAddrV2: r.sendAddrV2,
     handshakeMs: r.handshakeMs,
+    transport: r.transport,
+    transportFallback: r.transportFallback,
+    sessionId: r.sessionId,
     pingMs: r.pingMs,
   };
 }
@@ -37,6 +42,6 @@ export function peerInfoFrom(r: HandshakeReport): PeerInfo {
  */
 export async function handshake(address: string, opts: HandshakeOptions): Promise<PeerInfo> {
   const params = networkParams(opts.network);
-  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log });
+  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, v2transport: opts.v2transport });
   return peerInfoFrom(report);
 }

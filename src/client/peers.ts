@@ -28,6 +28,11 @@ export interface PeerSourceOptions {
   readonly seedsFile?: string;
   /** Per-peer connect and handshake timeout, ms. */
   readonly timeoutMs: number;
+  /** BIP324 (Core -v2transport): v2 first with manual peers and peers offering NODE_P2P_V2,
+   * one v1 fallback. Default false in the library; the CLI's --v2transport is on by default. */
+  readonly v2transport?: boolean;
+  /** Services known for an address (addrman-like); NODE_P2P_V2 there means v2 first. */
+  readonly knownServices?: (host: string, port: number) => bigint | undefined;
 }
 
 export interface PeerSession {
@@ -89,7 +94,7 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices });
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices, v2transport: source.v2transport ?? false });
   const connector = new OutboundConnector(node, source.maxPeers, opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(
@@ -105,13 +110,13 @@ export async function startPeers(
           const e = book.pickUntried();
           if (!e) break;
           book.markTried(e);
-          connector.add([{ address: { host: e.host, port: e.port }, source: 'addr gossip' }]);
+          connector.add([{ address: { host: e.host, port: e.port }, source: 'addr gossip', services: e.services }]);
         }
       },
     }),
   );
   for (const s of opts.services ?? []) node.protocol.use(s);
   const exhausted = new Promise<DialAttempt[]>((resolve) => connector.once('exhausted', resolve));
-  connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: sourceLabel(c) })));
+  connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: sourceLabel(c), manual: c.source.kind === 'manual', services: source.knownServices?.(c.host, c.port) })));
   return { node, connector, report, candidates, exhausted };
 }

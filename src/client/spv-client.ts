@@ -47,6 +47,12 @@ export interface SpvClientOptions {
   readonly sync?: boolean;
   /** Where log lines go (default: nowhere). The CLI passes winston. */
   readonly log?: Log;
+  /** BIP324 v2 transport first (manual peers, peers offering NODE_P2P_V2), v1 fallback once,
+   * like Core's -v2transport (default false here; the CLI's --v2transport is on by default). */
+  readonly v2transport?: boolean;
+  /** Services known for an address (as Core's addrman records them from gossip); an address
+   * offering NODE_P2P_V2 is dialed with v2 first. */
+  readonly knownServices?: (host: string, port: number) => bigint | undefined;
 }
 
 /** A connected peer as the client sees it now. */
@@ -64,7 +70,7 @@ export interface SpvClientEvents {
   /** Discovery finished; dialing starts. */
   discovery: [report: DiscoveryReport];
   peerConnected: [peer: ConnectedPeer];
-  peerDisconnected: [peer: { readonly address: string; readonly code: string; readonly message: string }];
+  peerDisconnected: [peer: { readonly address: string; readonly transport: 'v1' | 'v2'; readonly code: string; readonly message: string }];
   pong: [address: string, rttMs: number];
   /** Header download progress (about once per batch of 2,000). */
   progress: [p: SyncProgress];
@@ -167,6 +173,8 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
           dnsServer: this.opts.dnsServer,
           seedsFile: this.opts.seedsFile,
           timeoutMs: this.opts.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS,
+          v2transport: this.opts.v2transport,
+          knownServices: this.opts.knownServices,
         },
         this.log,
         { services, startHeight: () => this.store?.chain.height ?? 0, requiredServices: watch?.requiredServices, serviceFilters: watch?.serviceFilters, relay: watch?.relay },
@@ -180,7 +188,7 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
     node.protocol.on('ready', (p) => this.emit('peerConnected', this.connectedPeer(p)));
     node.protocol.on('pong', (p, rtt) => this.emit('pong', formatHostPort(p.address), rtt));
     node.manager.on('disconnected', (p, why) => {
-      if (p.established) this.emit('peerDisconnected', { address: formatHostPort(p.address), code: why.code, message: why.message });
+      if (p.established) this.emit('peerDisconnected', { address: formatHostPort(p.address), transport: p.transport, code: why.code, message: why.message });
     });
     this.session.exhausted.then((attempts) => {
       this.exhaustedWith = attempts;

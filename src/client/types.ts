@@ -45,6 +45,11 @@ export interface PeerInfo {
   readonly sendAddrV2: boolean;
   /** TCP connect to verack, ms. */
   readonly handshakeMs: number;
+  /** 'v2' (BIP324 encrypted) or 'v1'; `transportFallback`: a v2 attempt fell back to v1. */
+  readonly transport: 'v1' | 'v2';
+  readonly transportFallback: boolean;
+  /** BIP324 session id, hex (Core getpeerinfo `session_id`); null on v1. */
+  readonly sessionId: string | null;
   /** Last ping round trip, ms; undefined until a pong arrived. */
   readonly pingMs: number | undefined;
 }

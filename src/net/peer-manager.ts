@@ -10,6 +10,7 @@ import type { Codec } from './codec.js';
 import { reason, type DisconnectReason } from './disconnect.js';
 import { NetError } from './errors.js';
 import { Peer, type PeerHost } from './peer.js';
+import { framedTransports, type TransportFactory, type TransportKind } from './transport.js';
 
 /** What a protocol mode plugs into the manager. State S lives on each Peer. */
 export interface Protocol<M, S> {
@@ -39,6 +40,8 @@ export const RECONNECT_MAX_MS = 30_000;
 export interface PeerManagerOptions<M, S> {
   codec: Codec<M>;
   protocol: Protocol<M, S>;
+  /** Each connection's transport; default: plain framing with `codec`. */
+  transports?: TransportFactory<M>;
   log?: Log;
   handshakeTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -70,8 +73,11 @@ interface Persistent {
 export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> implements PeerHost<M> {
   private readonly codec: Codec<M>;
   private readonly protocol: Protocol<M, S>;
+  private readonly transports: TransportFactory<M>;
   readonly log: Log;
-  private readonly opts: Required<Omit<PeerManagerOptions<M, S>, 'codec' | 'protocol' | 'log'>>;
+  private readonly opts: Required<Omit<PeerManagerOptions<M, S>, 'codec' | 'protocol' | 'log' | 'transports'>>;
+  /** Local address each outbound peer was dialed from (a transport retry dials from it again). */
+  private readonly localAddresses = new WeakMap<Peer<M, S>, string>();
   private readonly live = new Set<Peer<M, S>>();
   private readonly bans = new Map<string, { until: number; code: string }>();
   private readonly persistent = new Map<string, Persistent>();
@@ -84,6 +90,7 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     super();
     this.codec = options.codec;
     this.protocol = options.protocol;
+    this.transports = options.transports ?? framedTransports(options.codec);
     this.log = options.log ?? silentLog;
     this.opts = {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
@@ -112,7 +119,8 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
   }
 
   /** Listen for inbound peers; resolves with the bound address (port 0 picks one). */
-  listen(at: PeerAddress): Promise<PeerAddress> {
+  async listen(at: PeerAddress): Promise<PeerAddress> {
+    await this.transports.prepare?.();
     return new Promise((resolve, reject) => {
       const server = createServer((socket) => this.onInbound(socket));
       server.maxConnections = this.opts.maxInbound * 4; // hard OS-level ceiling; eviction below does the rest
@@ -126,11 +134,20 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     });
   }
 
-  /** Dial a peer. Rejects with NetError code 'banned' | 'timeout' | 'refused' | errno. */
-  connect(to: PeerAddress, localAddress?: string): Promise<Peer<M, S>> {
-    if (this.closing) return Promise.reject(new NetError('closing', 'peer manager is shutting down'));
+  /** Dial a peer. Rejects with NetError code 'banned' | 'timeout' | 'refused' | errno.
+   * `transport`: what to ask the transport factory for (undefined: its default). */
+  async connect(to: PeerAddress, localAddress?: string, transport?: TransportKind): Promise<Peer<M, S>> {
+    if (this.closing) throw new NetError('closing', 'peer manager is shutting down');
     const ban = this.banFor(to.host);
-    if (ban) return Promise.reject(new NetError('banned', `${to.host} is banned (${ban.code})`));
+    if (ban) throw new NetError('banned', `${to.host} is banned (${ban.code})`);
+    await this.transports.prepare?.();
+    const socket = await this.dial(to, localAddress);
+    const peer = this.adopt(socket, to, 'outbound', transport);
+    if (localAddress !== undefined) this.localAddresses.set(peer, localAddress);
+    return peer;
+  }
+
+  private dial(to: PeerAddress, localAddress: string | undefined): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const socket = new Socket();
       this.pendingDials.add(socket);
@@ -154,7 +171,7 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
           reject(new NetError('closing', 'peer manager is shutting down'));
           return;
         }
-        resolve(this.adopt(socket, to, 'outbound'));
+        resolve(socket);
       });
     });
   }
@@ -256,6 +273,17 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     this.redialIfPersistent(p);
   }
 
+  /** A transport retry (Core PerformReconnections: v2 → v1 to the same address, same slot):
+   * the same Peer continues on a new socket. */
+  redial(peer: Peer<M, unknown>): void {
+    const p = peer as Peer<M, S>;
+    this.log.debug(`${p.label}: closed during the transport handshake; reconnecting with ${p.transport}`);
+    this.dial(p.address, this.localAddresses.get(p)).then(
+      (socket) => p.resume(socket),
+      (err: unknown) => p.fail(reason('socket', err instanceof SpvError ? err.code : 'connect_failed', `retry with ${p.transport} failed: ${errorMessage(err)}`)),
+    );
+  }
+
   misbehaving(peer: Peer<M, unknown>, code: string, message: string): void {
     this.log.warn(`${peer.label} misbehaving, banned: ${code}: ${message}`);
     this.ban(peer.address.host, code, message);
@@ -292,8 +320,9 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     return true;
   }
 
-  private adopt(socket: Socket, address: PeerAddress, direction: 'inbound' | 'outbound'): Peer<M, S> {
-    const peer = new Peer<M, S>(this.nextId++, address, direction, this.opts.now(), socket, this.codec, this);
+  private adopt(socket: Socket, address: PeerAddress, direction: 'inbound' | 'outbound', preferred?: TransportKind): Peer<M, S> {
+    const transport = this.transports.create({ direction, address, preferred });
+    const peer = new Peer<M, S>(this.nextId++, address, direction, this.opts.now(), socket, transport, this);
     this.live.add(peer);
     peer.state = this.protocol.createState(peer);
     peer.setTimer('handshake', this.opts.handshakeTimeoutMs, () => {

@@ -1,11 +1,12 @@
-// One TCP connection with a frame decoder on it. A Peer knows bytes, caps and timers; the
-// protocol (bitcoin/ or toy/) decides what messages mean and keeps its own state in `state`.
+// One TCP connection with a Transport on it (plain framing, or an encrypted transport with its
+// own handshake). A Peer knows bytes, caps and timers; the protocol (bitcoin/ or toy/) decides
+// what messages mean and keeps its own state in `state`.
 import type { Socket } from 'node:net';
 import type { PeerAddress } from '../util/address.js';
-import type { Codec, FrameDecoder } from './codec.js';
 import { reason, type DisconnectReason } from './disconnect.js';
+import type { Direction, Transport, TransportKind } from './transport.js';
 
-export type Direction = 'inbound' | 'outbound';
+export type { Direction };
 
 /** Stop reading from a peer while this much of our output is still queued for it
  * (back-pressure, like Core's -maxsendbuffer / fPauseRecv): a peer that floods requests but
@@ -29,6 +30,9 @@ export interface PeerHost<M> {
   onPeerClosed(peer: Peer<M, unknown>, why: DisconnectReason): void;
   misbehaving(peer: Peer<M, unknown>, code: string, message: string): void;
   markEstablished(peer: Peer<M, unknown>): void;
+  /** The transport asked to retry over a new connection (see Transport.retryAfterClose): dial
+   * the same address again and hand the socket to `peer.resume`, or `peer.fail`. */
+  redial?(peer: Peer<M, unknown>): void;
 }
 
 export class Peer<M, S = unknown> {
@@ -40,26 +44,39 @@ export class Peer<M, S = unknown> {
   private closed = false;
   private closeReason: DisconnectReason | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly decoder: FrameDecoder<M>;
   private paused = false;
+  /** Between a transport retry's close and its new socket: nothing is written. */
+  private redialing = false;
+  private socket: Socket;
+  private conn: Transport<M>;
+  /** True once this connection was retried with another transport (e.g. v2 → v1 fallback). */
+  transportFallback = false;
 
   constructor(
     readonly id: number,
     readonly address: PeerAddress,
     readonly direction: Direction,
     readonly connectedAt: number,
-    private readonly socket: Socket,
-    private readonly codec: Codec<M>,
+    socket: Socket,
+    transport: Transport<M>,
     private readonly host: PeerHost<M>,
   ) {
-    this.decoder = codec.createDecoder();
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', (err: NodeJS.ErrnoException) =>
-      this.close(reason('socket', err.code ?? 'socket_error', err.message)),
-    );
-    socket.on('close', () => this.close(reason('socket', 'closed', 'connection closed by peer')));
+    this.socket = socket;
+    this.conn = transport;
+    this.attach(socket);
+  }
+
+  /** What the connection speaks: 'v1' framing or the 'v2' encrypted transport. */
+  get transport(): TransportKind {
+    return this.conn.kind;
+  }
+  /** The transport's own handshake (v2 key exchange) is done; always true for v1. */
+  get transportReady(): boolean {
+    return this.conn.ready;
+  }
+  /** Hex session id of an encrypted transport (BIP324: Core getpeerinfo `session_id`). */
+  get sessionId(): string | undefined {
+    return this.conn.sessionId;
   }
 
   get isClosed(): boolean {
@@ -69,7 +86,7 @@ export class Peer<M, S = unknown> {
     return this.closeReason;
   }
   get bufferedBytes(): number {
-    return this.decoder.bufferedBytes;
+    return this.conn.bufferedBytes;
   }
   /** Our output still queued for this peer (lets a protocol stream a long reply with back-pressure). */
   get sendQueueBytes(): number {
@@ -81,14 +98,14 @@ export class Peer<M, S = unknown> {
 
   send(message: M): void {
     if (this.closed) return;
-    const bytes = this.codec.encode(message);
-    this.sendRaw(bytes);
+    this.conn.send(message);
     this.stats.messagesOut++;
+    this.flush();
   }
 
   /** Bytes as they are (tests and hostile-peer simulations use this). */
   sendRaw(bytes: Uint8Array): void {
-    if (this.closed) return;
+    if (this.closed || this.redialing) return;
     this.stats.bytesOut += bytes.length;
     this.socket.write(bytes);
     const queued = this.socket.writableLength;
@@ -134,10 +151,64 @@ export class Peer<M, S = unknown> {
     this.timers.delete(name);
   }
 
+  /** The host redialed for a transport retry: continue on this socket (same Peer, same state). */
+  resume(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.socket = socket;
+    this.paused = false;
+    this.redialing = false;
+    this.attach(socket);
+  }
+
+  /** The host could not redial for a transport retry: the connection is over. */
+  fail(why: DisconnectReason): void {
+    this.close(why);
+  }
+
+  private attach(socket: Socket): void {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (socket === this.socket) this.onData(chunk);
+    });
+    socket.on('drain', () => {
+      if (socket === this.socket) this.onDrain();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (socket === this.socket) this.onSocketGone(reason('socket', err.code ?? 'socket_error', err.message));
+    });
+    socket.on('close', () => {
+      if (socket === this.socket) this.onSocketGone(reason('socket', 'closed', 'connection closed by peer'));
+    });
+    this.flush();
+  }
+
+  /** The remote closed or reset the connection: the transport may want one retry (v2 → v1). */
+  private onSocketGone(why: DisconnectReason): void {
+    if (this.closed || this.redialing) return;
+    const next = this.direction === 'outbound' && this.host.redial ? this.conn.retryAfterClose?.() : undefined;
+    if (next === undefined) return this.close(why);
+    const old = this.socket;
+    this.conn = next;
+    this.transportFallback = true;
+    this.redialing = true;
+    old.destroy();
+    this.host.redial!(this as Peer<M, unknown>);
+  }
+
+  /** Write whatever the transport has queued (handshake bytes, encrypted messages). */
+  private flush(): void {
+    if (this.redialing) return;
+    for (const bytes of this.conn.takeOutput()) this.sendRaw(bytes);
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.stats.bytesIn += chunk.length;
-    const frames = this.decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const frames = this.conn.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.flush();
     for (const frame of frames) {
       if (this.closed) return;
       switch (frame.kind) {

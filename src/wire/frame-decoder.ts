@@ -165,7 +165,7 @@ export class BitcoinFrameDecoder implements FrameDecoder<Message> {
  * (MAX_HEADERS_RESULTS, MAX_INV_SZ, MAX_ADDR_TO_SEND; BIP37 MAX_BLOOM_FILTER_SIZE and
  * MAX_SCRIPT_ELEMENT_SIZE: "too-large bloom filter", "bad filteradd message"), and `cfilter`,
  * whose cap is the largest BIP158 filter a valid block can have (no honest peer sends more). */
-const LIST_COMMANDS: ReadonlySet<string> = new Set(['headers', 'inv', 'getdata', 'notfound', 'addr', 'addrv2', 'filterload', 'filteradd', 'cfilter']);
+export const LIST_COMMANDS: ReadonlySet<string> = new Set(['headers', 'inv', 'getdata', 'notfound', 'addr', 'addrv2', 'filterload', 'filteradd', 'cfilter']);
 
 /** The Bitcoin v1 codec for one network (`magic` = NetworkParams.magic, wire bytes). */
 export function bitcoinCodec(magic: Uint8Array): Codec<Message> {

@@ -6,7 +6,7 @@ import { NETWORKS } from '../../src/params/networks.js';
 import { bytesEqual, hashFromDisplay, toHex } from '../../src/util/bytes.js';
 import type { DisconnectReason } from '../../src/net/disconnect.js';
 import type { BitcoinPeer } from '../../src/bitcoin/protocol.js';
-import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from '../../src/bitcoin/services.js';
+import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_P2P_V2, NODE_WITNESS } from '../../src/bitcoin/services.js';
 import { LOCAL_TX_FEE_SATS, LocalBlockChain } from '../../src/bitcoin/local-blocks.js';
 import { LOCAL_BLOCK_SERVICES, type LocalPeer } from '../../src/bitcoin/local-chain.js';
 import { forgedMerkleBlock, type MerkleForgery } from '../../src/bitcoin/block-server.js';
@@ -367,7 +367,8 @@ test('spv serve --pay: a client loads a filter for the address and gets the paym
   expect(listening.payments).toEqual([expect.objectContaining({ kind: 'pay', height: 120, amountSats: '50000000', address: addr })]);
   const port = Number(listening.address.split(':').pop());
   const c = await connect(port);
-  expect(c.remote.state.remote!.services).toBe(LOCAL_BLOCK_SERVICES);
+  // spv serve accepts BIP324 v2 by default and says so (NODE_P2P_V2).
+  expect(c.remote.state.remote!.services).toBe(LOCAL_BLOCK_SERVICES | NODE_P2P_V2);
   c.send(aliceFilter().toMessage());
   c.send({ command: 'getdata', items: [inv(InvType.FILTERED_BLOCK, hashFromDisplay(listening.payments[0]!.block))] });
   await c.inbox.until((m) => m.some((x) => x.command === 'tx'));

@@ -50,7 +50,7 @@ test('examples/handshake.js prints the peer\'s agent, version, services and heig
   const r = await runExample('handshake.js', [peer, 'regtest']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(new RegExp(`^${peer}: /spv[^ ]*/ protocol 70016, services NETWORK\\|BLOOM\\|WITNESS\\|COMPACT_FILTERS\\n`));
+  expect(r.stdout).toMatch(new RegExp(`^${peer}: /spv[^ ]*/ protocol 70016, services NETWORK\\|BLOOM\\|WITNESS\\|COMPACT_FILTERS\\|P2P_V2\\n`)); // spv serve accepts BIP324 v2 by default
   expect(r.stdout).toMatch(/height 2300, handshake [\d.]+ ms, ping [\d.]+ ms/);
 });
 

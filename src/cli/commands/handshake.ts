@@ -2,10 +2,12 @@
 import type { CommandModule } from 'yargs';
 import { withCommonOptions, type CommonArgs } from '../common-options.js';
 import { withNetworkOptions, type NetworkArgs } from '../network-options.js';
+import { V2TRANSPORT_OPTION } from '../peer-options.js';
 
 interface Args extends NetworkArgs, CommonArgs {
   address: string;
   timeout: number;
+  v2transport: boolean;
 }
 
 export const handshakeCommand: CommandModule<object, Args> = {
@@ -14,7 +16,8 @@ export const handshakeCommand: CommandModule<object, Args> = {
   builder: (y) =>
     withCommonOptions(withNetworkOptions(y))
       .positional('address', { type: 'string', demandOption: true, describe: 'host:port or [ipv6]:port (port defaults to the network\'s)' })
-      .option('timeout', { type: 'number', default: 10_000, describe: 'handshake timeout, ms' }) as never,
+      .option('timeout', { type: 'number', default: 10_000, describe: 'handshake timeout, ms' })
+      .option('v2transport', V2TRANSPORT_OPTION) as never,
   handler: async (args) => {
     const { runHandshake } = await import('../run/handshake.js');
     process.exitCode = await runHandshake(args);

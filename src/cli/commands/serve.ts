@@ -17,6 +17,7 @@ export interface ServeArgs extends NetworkArgs, CommonArgs {
   pay?: string[];
   spend?: string[];
   'filler-outputs'?: number;
+  v2transport: boolean;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -25,6 +26,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder: (y) =>
     withCommonOptions(withNetworkOptions(y))
       .option('listen', { type: 'string', describe: 'host:port to listen on (port 0 picks a free one)' })
+      .option('v2transport', { type: 'boolean', default: true, describe: 'accept BIP324 v2 and v1 on the one port and advertise NODE_P2P_V2 (--no-v2transport: v1 only, like Core -v2transport=0)' })
       .option('max-inbound', { type: 'number', default: 32, describe: 'inbound connection cap' })
       .option('timeout', { type: 'number', default: 10_000, describe: 'handshake timeout for inbound peers, ms' })
       .option('addr', { type: 'string', array: true, describe: 'an address to hand out in answer to getaddr (repeatable)' })

@@ -19,6 +19,7 @@ export function clientOptions(args: NetworkArgs & PeerOptionArgs, log: Log, extr
     dnsServer: args['dns-server'],
     seedsFile: args['seeds-file'],
     timeoutMs: args.timeout,
+    v2transport: args.v2transport ?? true,
     log,
     ...extra,
   };

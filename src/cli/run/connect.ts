@@ -2,6 +2,7 @@
 // dropped ones), syncing headers and following the tip (unless --no-sync), with a live peer
 // table; Ctrl+C shuts down cleanly.
 import { SpvClient, type ConnectedPeer } from '../../index.js';
+import { transportLabel } from '../../bitcoin/probe.js';
 import { createLogger } from '../logger.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
@@ -11,7 +12,7 @@ import { untilSignal } from '../signals.js';
 import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
 
 function peerRow(p: ConnectedPeer): string[] {
-  return [p.address, p.userAgent, String(p.version), String(p.startHeight), formatMs(p.pingMs)];
+  return [p.address, transportLabel(p), p.userAgent, String(p.version), String(p.startHeight), formatMs(p.pingMs)];
 }
 
 export async function runConnect(args: ConnectArgs): Promise<number> {
@@ -37,8 +38,8 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
   }
   client.on('discovery', (report) => emit('discovery', { report }));
   client.on('peerConnected', (p) => {
-    log.info(`connected ${p.address}: ${p.userAgent} v${p.version} height ${p.startHeight}, handshake ${formatMs(p.handshakeMs)}`);
-    emit('peer_connected', { address: p.address, userAgent: p.userAgent, version: p.version, startHeight: p.startHeight, handshakeMs: p.handshakeMs });
+    log.info(`connected ${p.address} over ${transportLabel(p)}: ${p.userAgent} v${p.version} height ${p.startHeight}, handshake ${formatMs(p.handshakeMs)}`);
+    emit('peer_connected', { address: p.address, transport: p.transport, transportFallback: p.transportFallback, sessionId: p.sessionId, userAgent: p.userAgent, version: p.version, startHeight: p.startHeight, handshakeMs: p.handshakeMs });
   });
   client.on('pong', (address, rtt) => {
     log.debug(`pong from ${address}: ${formatMs(rtt)}`);
@@ -53,11 +54,11 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
     const peers = client.peers().filter((p) => p.direction === 'outbound');
     const height = args.sync ? client.tip().height : undefined;
     if (args.json) {
-      emit('status', { height, peers: peers.map((p) => ({ address: p.address, userAgent: p.userAgent, pingMs: p.pingMs })) });
+      emit('status', { height, peers: peers.map((p) => ({ address: p.address, transport: p.transport, transportFallback: p.transportFallback, sessionId: p.sessionId, userAgent: p.userAgent, pingMs: p.pingMs })) });
       return;
     }
     printLine(`${new Date().toISOString().slice(11, 19)} ${params.name}: ${peers.length}/${args['max-peers']} peers${height !== undefined ? `, headers ${height}` : ''}`);
-    if (peers.length > 0) printLine(table([['peer', 'agent', 'version', 'height', 'ping'], ...peers.map(peerRow)]).replace(/^/gm, '  '));
+    if (peers.length > 0) printLine(table([['peer', 'transport', 'agent', 'version', 'height', 'ping'], ...peers.map(peerRow)]).replace(/^/gm, '  '));
   };
 
   const exhausted = new Promise<'exhausted'>((resolve) => client.once('exhausted', () => resolve('exhausted')));

@@ -9,6 +9,7 @@ import { formatHostPort, type PeerAddress } from '../../util/address.js';
 import { NETWORKS, type NetworkParams } from '../../params/networks.js';
 import { discoverPeers, formatBtc, SpvClient, ToyNetwork, type ConnectedPeer, type SyncSummary } from '../../index.js';
 import { startLocalPeer, type LocalPeer } from '../../bitcoin/local-chain.js';
+import { transportLabel } from '../../bitcoin/probe.js';
 import { LocalBlockChain } from '../../bitcoin/local-blocks.js';
 import { encodeAddress } from '../../wallet/address.js';
 import { p2wpkhScript } from '../../tx/builder.js';
@@ -56,7 +57,9 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     });
     const addrs: PeerAddress[] = [];
     for (let i = 0; i < Math.max(1, args.peers); i++) {
-      const peer = await startLocalPeer(chain, { log, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/` });
+      // The first peer speaks BIP324 v2 beside v1 (and says so with NODE_P2P_V2); the others are
+      // v1-only, like nodes older than Core 26: the client picks the transport per peer.
+      const peer = await startLocalPeer(chain, { log, userAgent: `/spv-serve:0.1.0/demo-${i + 1}/`, v2transport: i === 0 });
       addrs.push({ host: peer.host, port: peer.port });
       servers.push(peer);
     }
@@ -72,7 +75,10 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     // 3. Handshakes: a light client (the library's SpvClient) on the seeds file, watching the
     //    demo's address with compact filters.
     const datadir = join(dir, 'datadir');
-    client = new SpvClient({ network: 'regtest', datadir, seedsFile, dns: false, maxPeers: candidates.length, timeoutMs: DEMO_TIMEOUT_MS, log });
+    // The demo started these peers, so it knows their services (as addrman would from gossip):
+    // the one offering NODE_P2P_V2 gets a v2 connection (Core's rule for automatic outbound).
+    const knownServices = (host: string, port: number): bigint | undefined => servers.find((x) => x.host === host && x.port === port)?.services;
+    client = new SpvClient({ network: 'regtest', datadir, seedsFile, dns: false, maxPeers: candidates.length, timeoutMs: DEMO_TIMEOUT_MS, log, v2transport: true, knownServices });
     const watch = client.watch([watched.address], { fromHeight: 0, follow: false });
     const view = new SyncProgressView(json ? 'json' : process.stdout.isTTY ? 'bar' : 'lines', log);
     let lastShown = 0;
@@ -86,7 +92,8 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     const pongs = new Map<string, number>();
     client.on('peerConnected', (p) => {
       ready.push(p);
-      say('handshake', `${p.address}: version ${p.version}, agent ${p.userAgent}, services 0x${p.services.toString(16)}, wtxidrelay ${p.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.handshakeMs)}`);
+      const session = p.sessionId ? ` session ${p.sessionId}` : '';
+      say('handshake', `${p.address}: ${transportLabel(p)}${session}, version ${p.version}, agent ${p.userAgent}, services 0x${p.services.toString(16)}, wtxidrelay ${p.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.handshakeMs)}`, { transport: p.transport, sessionId: p.sessionId });
     });
     client.on('pong', (address, rtt) => {
       if (!pongs.has(address)) pongs.set(address, rtt);
@@ -144,8 +151,8 @@ export async function runDemo(args: DemoArgs): Promise<number> {
       printLine('');
       printLine(
         table([
-          ['peer', 'agent', 'handshake', 'ping'],
-          ...ready.map((p) => [p.address, p.userAgent, formatMs(p.handshakeMs), formatMs(pongs.get(p.address))]),
+          ['peer', 'transport', 'agent', 'handshake', 'ping'],
+          ...ready.map((p) => [p.address, transportLabel(p), p.userAgent, formatMs(p.handshakeMs), formatMs(pongs.get(p.address))]),
         ]),
       );
       printLine('');

@@ -2,24 +2,27 @@
 // handshake(), printed as a table or JSON.
 import { handshake, ProbeError } from '../../index.js';
 import { UsageError } from '../../util/errors.js';
+import { transportLabel } from '../../bitcoin/probe.js';
 import { createLogger } from '../logger.js';
 import type { NetworkArgs } from '../network-options.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { announceNetwork } from './client.js';
 
-export async function runHandshake(args: NetworkArgs & { address: string; timeout: number; json?: boolean; 'log-level'?: string }): Promise<number> {
+export async function runHandshake(args: NetworkArgs & { address: string; timeout: number; v2transport?: boolean; json?: boolean; 'log-level'?: string }): Promise<number> {
   const params = announceNetwork(args);
   if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
   const log = createLogger(args['log-level'], args.json);
   try {
-    const r = await handshake(args.address, { network: params.name, timeoutMs: args.timeout, log });
+    const r = await handshake(args.address, { network: params.name, timeoutMs: args.timeout, log, v2transport: args.v2transport ?? true });
     const services = `0x${r.services.toString(16)}`;
     if (args.json) printJson({ ok: true, ...r, protocolVersion: r.version, services });
     else {
       printLine(`handshake with ${r.address} (${r.network}) complete`);
       printLine(
         table([
+          ['transport', transportLabel(r)],
+          ...(r.sessionId ? [['session id', r.sessionId]] : []),
           ['protocol version', String(r.version)],
           ['services', `${services} ${r.serviceNames.join(' ') || 'NONE'}`],
           ['user agent', r.userAgent],

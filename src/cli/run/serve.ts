@@ -9,6 +9,7 @@ import { decodeAddress, encodeAddress } from '../../wallet/address.js';
 import { COIN_SATS, formatBtc, LocalBlockChain, type PaymentKind, type PaymentRequest } from '../../bitcoin/local-blocks.js';
 import { startLocalPeer } from '../../bitcoin/local-chain.js';
 import { createBitcoinNode } from '../../bitcoin/node.js';
+import { NODE_P2P_V2 } from '../../bitcoin/services.js';
 import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { HeaderServer } from '../../bitcoin/header-server.js';
 import { generatedChain, TipMiner } from '../../bitcoin/local-chain.js';
@@ -76,7 +77,9 @@ export async function runServe(args: ServeArgs): Promise<number> {
   const chain = store?.chain ?? (args.generate !== undefined ? generatedChain(params, args.generate, args.seed) : new HeaderChain(params));
   if (args.generate !== undefined) log.info(`generated ${args.generate} regtest headers in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
   const server = new HeaderServer(chain);
-  const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height });
+  // BIP324: a listener that accepts v2 advertises NODE_P2P_V2 (Core sets it with -v2transport).
+  const v2 = args.v2transport ?? true;
+  const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height, v2transport: v2, services: v2 ? NODE_P2P_V2 : 0n });
   node.protocol.use(new AddressRelay({ known, requestFromOutbound: false }));
   node.protocol.use(server);
   let miner: NodeJS.Timeout | undefined;
@@ -90,7 +93,7 @@ export async function runServe(args: ServeArgs): Promise<number> {
       server.announce(h);
     }, Math.max(10, args['mine-every']));
   }
-  node.protocol.on('ready', (p) => log.info(`peer ${p.label} connected: ${p.state.remote?.userAgent} v${p.state.remote?.version}`));
+  node.protocol.on('ready', (p) => log.info(`peer ${p.label} connected over ${p.transport}: ${p.state.remote?.userAgent} v${p.state.remote?.version}`));
   node.manager.on('disconnected', (p, why) => log.info(`peer ${p.label} gone: ${why.code}`));
   const bound = await node.manager.listen(listen);
   if (args.json) printJson({ event: 'listening', network: params.name, address: formatHostPort(bound), height: chain.height, tip: chain.tip.hashHex });
@@ -118,7 +121,7 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   const started = performance.now();
   const chain = LocalBlockChain.generate(params, { blocks: n, seed: args.seed, payments, fillerOutputs: args['filler-outputs'] });
   log.info(`generated ${n} regtest blocks in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
-  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout });
+  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, v2transport: args.v2transport ?? true });
   const known = new KnownAddresses();
   const now = Math.floor(Date.now() / 1000);
   for (const a of args.addr ?? []) {
@@ -134,7 +137,7 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
       if (args.json) printJson({ event: 'mined', height: b.height, block: b.hashHex, txids: b.block.txs.slice(1).map((t) => hashToDisplay(t.txid)) });
     }, Math.max(10, args['mine-every']));
   }
-  peer.node.protocol.on('ready', (p) => log.info(`peer ${p.label} connected: ${p.state.remote?.userAgent} v${p.state.remote?.version}`));
+  peer.node.protocol.on('ready', (p) => log.info(`peer ${p.label} connected over ${p.transport}: ${p.state.remote?.userAgent} v${p.state.remote?.version}`));
   peer.node.manager.on('disconnected', (p, why) => log.info(`peer ${p.label} gone: ${why.code}`));
   peer.mempoolServer.on('accepted', (e, from) => {
     if (args.json) printJson({ event: 'mempool_accept', txid: hashToDisplay(e.tx.txid), from });
