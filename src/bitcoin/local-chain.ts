@@ -13,7 +13,7 @@ import { BlockServer, type BlockLie } from './block-server.js';
 import { FilterServer, type FilterLie } from './filter-server.js';
 import { HeaderServer } from './header-server.js';
 import type { ForkOptions, ForkResult, LocalBlock, LocalBlockChain, PaymentRequest } from './local-blocks.js';
-import { createBitcoinNode, type BitcoinNode } from './node.js';
+import { createBitcoinNode, type BitcoinNode, type BitcoinNodeOptions } from './node.js';
 import { NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS } from './services.js';
 
 /** A regtest HeaderChain holding `n` generated headers on top of genesis. */
@@ -74,6 +74,8 @@ export interface LocalPeerOptions {
   maxInbound?: number;
   handshakeTimeoutMs?: number;
   banDurationMs?: number;
+  /** Sees every message in and out (spv serve --trace / --capture). */
+  observer?: BitcoinNodeOptions['observer'];
 }
 
 export interface LocalPeer {
@@ -108,6 +110,7 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     maxInbound: opts.maxInbound,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     banDurationMs: opts.banDurationMs,
+    observer: opts.observer,
   });
   const headerServer = new HeaderServer(chain.headers);
   const blockServer = new BlockServer(chain, { bloom, lie: opts.blockLie, unknownBlocks: opts.unknownBlocks, log: opts.log });

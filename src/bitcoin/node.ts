@@ -5,6 +5,7 @@ import { silentLog, type Log } from '../util/log.js';
 import type { Message } from '../wire/message.js';
 import { bitcoinCodec } from '../wire/frame-decoder.js';
 import { PeerManager } from '../net/peer-manager.js';
+import type { MessageObserver } from '../net/observer.js';
 import { BitcoinProtocol, type BitcoinPeerState, type BitcoinProtocolOptions } from './protocol.js';
 
 export interface BitcoinNodeOptions extends Omit<BitcoinProtocolOptions, 'log'> {
@@ -13,6 +14,8 @@ export interface BitcoinNodeOptions extends Omit<BitcoinProtocolOptions, 'log'> 
   connectTimeoutMs?: number;
   maxInbound?: number;
   banDurationMs?: number;
+  /** Sees every message in and out: the CLI's --trace and --capture. */
+  observer?: MessageObserver<Message>;
 }
 
 export interface BitcoinNode {
@@ -34,6 +37,7 @@ export function createBitcoinNode(opts: BitcoinNodeOptions): BitcoinNode {
     maxInbound: opts.maxInbound,
     banDurationMs: opts.banDurationMs,
     now: opts.now,
+    observer: opts.observer,
   });
   return { params: opts.params, protocol, manager, log };
 }

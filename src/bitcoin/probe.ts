@@ -7,6 +7,8 @@ import type { Log } from '../util/log.js';
 import type { NetworkParams } from '../params/networks.js';
 import type { DisconnectReason } from '../net/disconnect.js';
 import { createBitcoinNode } from './node.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
 import type { BitcoinPeer, RemoteVersion } from './protocol.js';
 import { serviceNames } from './services.js';
 
@@ -76,10 +78,10 @@ function explain(why: DisconnectReason, network: string): ProbeError {
 export async function probePeer(
   params: NetworkParams,
   to: PeerAddress,
-  opts: { timeoutMs?: number; log?: Log; localAddress?: string } = {},
+  opts: { timeoutMs?: number; log?: Log; localAddress?: string; observer?: MessageObserver<Message> } = {},
 ): Promise<HandshakeReport> {
   const timeoutMs = opts.timeoutMs ?? HANDSHAKE_COMMAND_TIMEOUT_MS;
-  const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs });
+  const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, observer: opts.observer });
   const deadline = Date.now() + timeoutMs;
   try {
     let peer: BitcoinPeer;

@@ -10,6 +10,7 @@ import type { Codec } from './codec.js';
 import { reason, type DisconnectReason } from './disconnect.js';
 import { NetError } from './errors.js';
 import { Peer, type PeerHost } from './peer.js';
+import type { MessageObserver } from './observer.js';
 
 /** What a protocol mode plugs into the manager. State S lives on each Peer. */
 export interface Protocol<M, S> {
@@ -47,6 +48,8 @@ export interface PeerManagerOptions<M, S> {
   /** Injected for tests; defaults to Date.now and Math.random. */
   now?: () => number;
   random?: () => number;
+  /** Sees every message in and out (the live trace, capture files); see observer.ts. */
+  observer?: MessageObserver<M>;
 }
 
 export interface PeerManagerEvents<M, S> {
@@ -66,7 +69,8 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
   private readonly codec: Codec<M>;
   private readonly protocol: Protocol<M, S>;
   readonly log: Log;
-  private readonly opts: Required<Omit<PeerManagerOptions<M, S>, 'codec' | 'protocol' | 'log'>>;
+  readonly observer: MessageObserver<M> | undefined;
+  private readonly opts: Required<Omit<PeerManagerOptions<M, S>, 'codec' | 'protocol' | 'log' | 'observer'>>;
   private readonly live = new Set<Peer<M, S>>();
   private readonly bans = new Map<string, { until: number; code: string }>();
   private readonly persistent = new Map<string, Persistent>();
@@ -80,6 +84,7 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     this.codec = options.codec;
     this.protocol = options.protocol;
     this.log = options.log ?? silentLog;
+    this.observer = options.observer;
     this.opts = {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
@@ -206,7 +211,9 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
 
   // --- PeerHost: called by Peer -------------------------------------------------------
 
-  onPeerMessage(peer: Peer<M, unknown>, message: M): void {
+  onPeerMessage(peer: Peer<M, unknown>, message: M, wireSize: number): void {
+    // Core captures a received message when it is processed, not when its bytes arrive.
+    this.observer?.message(peer, 'recv', message, wireSize, undefined);
     try {
       this.protocol.onMessage(peer as Peer<M, S>, message);
     } catch (err) {

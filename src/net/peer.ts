@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { PeerAddress } from '../util/address.js';
 import type { Codec, FrameDecoder } from './codec.js';
 import { reason, type DisconnectReason } from './disconnect.js';
+import type { MessageObserver } from './observer.js';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -24,11 +25,13 @@ export interface PeerStats {
 
 /** What the peer manager hands a Peer so it can report back without a cycle of imports. */
 export interface PeerHost<M> {
-  onPeerMessage(peer: Peer<M, unknown>, message: M): void;
+  onPeerMessage(peer: Peer<M, unknown>, message: M, wireSize: number): void;
   onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error, misbehaving: boolean): void;
   onPeerClosed(peer: Peer<M, unknown>, why: DisconnectReason): void;
   misbehaving(peer: Peer<M, unknown>, code: string, message: string): void;
   markEstablished(peer: Peer<M, unknown>): void;
+  /** Sees every message sent and received (trace, capture); undefined when nobody watches. */
+  readonly observer?: MessageObserver<M> | undefined;
 }
 
 export class Peer<M, S = unknown> {
@@ -82,6 +85,7 @@ export class Peer<M, S = unknown> {
   send(message: M): void {
     if (this.closed) return;
     const bytes = this.codec.encode(message);
+    this.host.observer?.message(this as Peer<M, unknown>, 'sent', message, bytes.length, bytes);
     this.sendRaw(bytes);
     this.stats.messagesOut++;
   }
@@ -143,7 +147,7 @@ export class Peer<M, S = unknown> {
       switch (frame.kind) {
         case 'message':
           this.stats.messagesIn++;
-          this.host.onPeerMessage(this as Peer<M, unknown>, frame.message);
+          this.host.onPeerMessage(this as Peer<M, unknown>, frame.message, frame.bytes);
           break;
         case 'invalid':
           this.stats.invalidFrames++;

@@ -120,8 +120,8 @@ function assertNever(m: never): never {
   throw new WireError('bad_value', `cannot encode message ${JSON.stringify((m as { command?: unknown }).command)}`);
 }
 
-/** Writes the payload of `m` and returns its command name. */
-function writePayload(w: ByteWriter, m: Message): string {
+/** Writes the payload of `m` and returns its command name (wire/describe passes a recording writer). */
+export function writePayload(w: ByteWriter, m: Message): string {
   switch (m.command) {
     case 'version': version.encode(w, m); break;
     case 'verack': verack.encode(w, m); break;

@@ -1,10 +1,10 @@
 // `spv serve --listen host:port`: a local peer for demos and tests: handshake, addresses, headers,
 // and with --blocks (or --pay/--spend) full blocks, BIP157/158 compact filters and BIP37.
 import type { CommandModule } from 'yargs';
-import { withCommonOptions, type CommonArgs } from '../common-options.js';
+import { withCommonOptions, withTraceOptions, type CommonArgs, type TraceArgs } from '../common-options.js';
 import { withNetworkOptions, type NetworkArgs } from '../network-options.js';
 
-export interface ServeArgs extends NetworkArgs, CommonArgs {
+export interface ServeArgs extends NetworkArgs, CommonArgs, TraceArgs {
   listen?: string;
   'max-inbound': number;
   timeout: number;
@@ -23,7 +23,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'Run a local peer: handshake, pong, getaddr, getheaders; with --blocks also blocks, compact filters (BIP157/158) and BIP37 (default listen 127.0.0.1:<network port>)',
   builder: (y) =>
-    withCommonOptions(withNetworkOptions(y))
+    withTraceOptions(withCommonOptions(withNetworkOptions(y)))
       .option('listen', { type: 'string', describe: 'host:port to listen on (port 0 picks a free one)' })
       .option('max-inbound', { type: 'number', default: 32, describe: 'inbound connection cap' })
       .option('timeout', { type: 'number', default: 10_000, describe: 'handshake timeout for inbound peers, ms' })

@@ -13,6 +13,7 @@ import type { ConnectArgs } from '../commands/connect.js';
 import { untilSignal } from '../signals.js';
 import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
 import { openStore } from './chain-store.js';
+import { chainHeights, observeFromArgs } from '../observe.js';
 
 function peerRow(p: BitcoinPeer): string[] {
   const r = p.state.remote;
@@ -49,7 +50,8 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
     sync.on('reorg', (r, peer) => emit('reorg', { depth: r.depth, forkHeight: r.forkHeight, oldTip: r.oldTip.hashHex, newTip: r.newTip.hashHex, peer }));
     services.push(sync);
   }
-  const session = await startPeers(args, params, log, { services, startHeight: () => store?.chain.height ?? 0 });
+  const seen = await observeFromArgs(args, params, log, store ? chainHeights(store.chain) : undefined);
+  const session = await startPeers(args, params, log, { services, startHeight: () => store?.chain.height ?? 0, observer: seen.observer });
   const { node, connector, report } = session;
   emit('discovery', { report });
   node.protocol.on('ready', (p) => {
@@ -96,6 +98,7 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
     log.info(`${outcome}: closing ${node.manager.peers.length} connection(s)`);
   }
   await node.manager.close();
+  seen.close();
   store?.close();
   log.close();
   return code;

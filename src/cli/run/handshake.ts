@@ -6,15 +6,18 @@ import { createLogger } from '../logger.js';
 import { resolveNetwork, type NetworkArgs } from '../network-options.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import type { TraceArgs } from '../common-options.js';
+import { observeFromArgs } from '../observe.js';
 
-export async function runHandshake(args: NetworkArgs & { address: string; timeout: number; json?: boolean; 'log-level'?: string }): Promise<number> {
+export async function runHandshake(args: NetworkArgs & TraceArgs & { address: string; timeout: number; json?: boolean; 'log-level'?: string }): Promise<number> {
   const params = resolveNetwork(args);
   if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
   if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
   const to = parseHostPort(args.address, params.defaultPort);
   const log = createLogger(args['log-level'], args.json);
+  const seen = await observeFromArgs(args, params, log);
   try {
-    const r = await probePeer(params, to, { timeoutMs: args.timeout, log });
+    const r = await probePeer(params, to, { timeoutMs: args.timeout, log, observer: seen.observer });
     if (args.json) printJson({ ok: true, ...r });
     else {
       printLine(`handshake with ${r.address} (${r.network}) complete`);
@@ -39,6 +42,7 @@ export async function runHandshake(args: NetworkArgs & { address: string; timeou
     else process.stderr.write(`spv: handshake with ${args.address} failed: ${err.message}\n`);
     return EXIT_FAILURE;
   } finally {
+    seen.close();
     log.close();
   }
 }

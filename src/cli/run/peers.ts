@@ -16,6 +16,8 @@ import { AddressRelay, KnownAddresses } from '../../bitcoin/address-relay.js';
 import { OutboundConnector, type DialAttempt } from '../../bitcoin/outbound.js';
 import type { PeerService } from '../../bitcoin/protocol.js';
 import type { PeerOptionArgs } from '../peer-options.js';
+import type { MessageObserver } from '../../net/observer.js';
+import type { Message } from '../../wire/message.js';
 
 export type PeerArgs = Omit<PeerOptionArgs, 'datadir'>;
 
@@ -48,7 +50,7 @@ export async function startPeers(
   args: PeerArgs,
   params: NetworkParams,
   log: Log,
-  opts: { services?: PeerService[]; startHeight?: () => number; requiredServices?: bigint; serviceFilters?: readonly string[] } = {},
+  opts: { services?: PeerService[]; startHeight?: () => number; requiredServices?: bigint; serviceFilters?: readonly string[]; observer?: MessageObserver<Message> } = {},
 ): Promise<PeerSession> {
   checkPeerArgs(args);
   const manual = (args.connect ?? []).map((a) => parseHostPort(a, params.defaultPort));
@@ -68,7 +70,7 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight });
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: args.timeout, connectTimeoutMs: args.timeout, startHeight: opts.startHeight, observer: opts.observer });
   const connector = new OutboundConnector(node, args['max-peers'], opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(

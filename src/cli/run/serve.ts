@@ -15,6 +15,7 @@ import { generatedChain, TipMiner } from '../../bitcoin/local-chain.js';
 import { HeaderChain } from '../../chain/header-chain.js';
 import { HeaderStore } from '../../chain/header-store.js';
 import { createLogger } from '../logger.js';
+import { chainHeights, observeFromArgs } from '../observe.js';
 import { resolveNetwork } from '../network-options.js';
 import { printJson, printLine } from '../output.js';
 import { EXIT_OK } from '../exit.js';
@@ -76,7 +77,8 @@ export async function runServe(args: ServeArgs): Promise<number> {
   const chain = store?.chain ?? (args.generate !== undefined ? generatedChain(params, args.generate, args.seed) : new HeaderChain(params));
   if (args.generate !== undefined) log.info(`generated ${args.generate} regtest headers in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
   const server = new HeaderServer(chain);
-  const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height });
+  const seen = await observeFromArgs(args, params, log, chainHeights(chain));
+  const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height, observer: seen.observer });
   node.protocol.use(new AddressRelay({ known, requestFromOutbound: false }));
   node.protocol.use(server);
   let miner: NodeJS.Timeout | undefined;
@@ -99,6 +101,7 @@ export async function runServe(args: ServeArgs): Promise<number> {
   log.info(`${sig}: shutting down`);
   if (miner) clearInterval(miner);
   await node.manager.close();
+  seen.close();
   store?.close();
   log.close();
   return EXIT_OK;
@@ -118,7 +121,8 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   const started = performance.now();
   const chain = LocalBlockChain.generate(params, { blocks: n, seed: args.seed, payments, fillerOutputs: args['filler-outputs'] });
   log.info(`generated ${n} regtest blocks in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
-  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout });
+  const seen = await observeFromArgs(args, params, log, chainHeights(chain.headers));
+  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, observer: seen.observer });
   const known = new KnownAddresses();
   const now = Math.floor(Date.now() / 1000);
   for (const a of args.addr ?? []) {
@@ -156,6 +160,7 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   log.info(`${sig}: shutting down`);
   if (miner) clearInterval(miner);
   await peer.close();
+  seen.close();
   log.close();
   return EXIT_OK;
 }

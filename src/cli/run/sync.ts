@@ -10,6 +10,7 @@ import type { SyncArgs } from '../commands/sync.js';
 import { untilSignal } from '../signals.js';
 import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
 import { openStore } from './chain-store.js';
+import { chainHeights, observeFromArgs } from '../observe.js';
 
 export async function runSync(args: SyncArgs): Promise<number> {
   const params = resolveNetwork(args);
@@ -24,7 +25,8 @@ export async function runSync(args: SyncArgs): Promise<number> {
   sync.on('reorg', (r, peer) => {
     if (args.json) printJson({ event: 'reorg', depth: r.depth, forkHeight: r.forkHeight, oldTip: r.oldTip.hashHex, newTip: r.newTip.hashHex, peer });
   });
-  const session = await startPeers(args, params, log, { services: [sync], startHeight: () => chain.height });
+  const seen = await observeFromArgs(args, params, log, chainHeights(chain));
+  const session = await startPeers(args, params, log, { services: [sync], startHeight: () => chain.height, observer: seen.observer });
   try {
     const synced = new Promise<'synced'>((resolve) => sync.once('synced', () => resolve('synced')));
     const outcome = await Promise.race([synced, session.exhausted, untilSignal()]);
@@ -60,6 +62,7 @@ export async function runSync(args: SyncArgs): Promise<number> {
   } finally {
     session.connector.stop();
     await session.node.manager.close();
+    seen.close();
     store.close();
     log.close();
   }

@@ -18,6 +18,7 @@ import { progressMode, SyncProgressView } from '../progress.js';
 import type { WatchArgs } from '../commands/watch.js';
 import { untilSignal } from '../signals.js';
 import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
+import { chainHeights, observeFromArgs } from '../observe.js';
 import { openStore } from './chain-store.js';
 
 export async function runWatch(args: WatchArgs): Promise<number> {
@@ -68,7 +69,9 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   // Peers that can serve what the scan needs: DNS seeds asked with the matching service filter
   // (x49 = NETWORK|WITNESS|COMPACT_FILTERS, xd = NETWORK|BLOOM|WITNESS; networks.md 6.1), and
   // outbound peers without the service dropped and replaced.
+  const seen = await observeFromArgs(args, params, log, chainHeights(chain));
   const session = await startPeers(args, params, log, {
+    observer: seen.observer,
     services: [sync, ...watcher.services],
     startHeight: () => chain.height,
     requiredServices: args.bloom ? NODE_BLOOM : NODE_COMPACT_FILTERS,
@@ -105,6 +108,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   } finally {
     session.connector.stop();
     await session.node.manager.close();
+    seen.close();
     ws.close();
     store.close();
     log.close();
