@@ -107,3 +107,29 @@ export function annotateFrame(frame: Uint8Array, m: Message): AnnotatedBytes {
     spans: [...headerSpans(frame, payload), ...body.spans.map((s) => ({ ...s, offset: s.offset + HEADER_SIZE }))],
   };
 }
+
+/** A capture record (Core -capturemessages: time µs, type, length, payload) with its fields. */
+export function annotateCaptureRecord(timeUs: bigint, command: string, payload: Uint8Array, m: Message | undefined): AnnotatedBytes {
+  const head = new Uint8Array(CAPTURE_HEADER);
+  const view = new DataView(head.buffer);
+  view.setBigUint64(0, timeUs, true);
+  for (let i = 0; i < Math.min(command.length, COMMAND_SIZE); i++) head[8 + i] = command.charCodeAt(i);
+  view.setUint32(20, payload.length, true);
+  const body = m ? annotatePayload(m, payload) : { bytes: payload, spans: payload.length ? [{ offset: 0, length: payload.length, name: 'payload', value: bytesText(payload) }] : [] };
+  const bytes = new Uint8Array(CAPTURE_HEADER + payload.length);
+  bytes.set(head);
+  bytes.set(payload, CAPTURE_HEADER);
+  const iso = new Date(Number(timeUs / 1000n)).toISOString();
+  return {
+    bytes,
+    spans: [
+      { offset: 0, length: 8, name: 'time', value: `${timeUs} µs (${iso})` },
+      { offset: 8, length: COMMAND_SIZE, name: 'msgtype', value: JSON.stringify(command) },
+      { offset: 20, length: 4, name: 'length', value: `${payload.length.toLocaleString('en-US')} bytes` },
+      ...body.spans.map((s) => ({ ...s, offset: s.offset + CAPTURE_HEADER })),
+    ],
+  };
+}
+
+/** Core's capture record header: time 8 + type 12 + length 4. */
+const CAPTURE_HEADER = 8 + COMMAND_SIZE + 4;

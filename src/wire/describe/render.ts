@@ -25,6 +25,8 @@ export interface DumpOptions {
   readonly paint?: Paint;
   /** Show every field (no elision). */
   readonly full?: boolean;
+  /** Added to the offsets shown (where these bytes start in a larger input). */
+  readonly base?: number;
 }
 
 function hexBytes(b: Uint8Array): string {
@@ -36,10 +38,11 @@ function hexBytes(b: Uint8Array): string {
 /** One line per field: `0018  80 11 01 00  version.version  70016`. */
 export function renderDump(a: AnnotatedBytes, opts: DumpOptions = {}): string[] {
   const paint = opts.paint ?? plain;
-  const width = Math.max(4, (Math.max(1, a.bytes.length) - 1).toString(16).length);
+  const base = opts.base ?? 0;
+  const width = Math.max(4, (base + Math.max(1, a.bytes.length) - 1).toString(16).length);
   const nameWidth = Math.min(36, Math.max(8, ...a.spans.map((s) => s.name.length)));
   const line = (s: AnnotatedBytes['spans'][number]): string =>
-    `${paint('offset', s.offset.toString(16).padStart(width, '0'))}  ${paint('bytes', hexBytes(a.bytes.subarray(s.offset, s.offset + s.length)).padEnd(BYTES_PER_LINE * 3 + 1))} ${paint('name', s.name.padEnd(nameWidth))}  ${paint('value', s.value)}`;
+    `${paint('offset', (base + s.offset).toString(16).padStart(width, '0'))}  ${paint('bytes', hexBytes(a.bytes.subarray(s.offset, s.offset + s.length)).padEnd(BYTES_PER_LINE * 3 + 1))} ${paint('name', s.name.padEnd(nameWidth))}  ${paint('value', s.value)}`;
   const spans = a.spans;
   if (opts.full || spans.length <= DUMP_MAX_FIELDS) return spans.map(line);
   const head = spans.slice(0, DUMP_HEAD);
