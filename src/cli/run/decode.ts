@@ -26,7 +26,8 @@ export function bytesFromInput(content: Buffer, fromText: boolean): Uint8Array {
 }
 
 function readInput(input: string): Uint8Array {
-  if (input === '-') return bytesFromInput(fs.readFileSync(0), false);
+  // yargs hands a lone `-` positional over as '' (and an empty argument means nothing else).
+  if (input === '-' || input === '') return bytesFromInput(fs.readFileSync(0), false);
   if (input.startsWith('@')) {
     try {
       return bytesFromInput(fs.readFileSync(input.slice(1)), false);

@@ -16,7 +16,8 @@ const NO_CONTEXT: SummaryContext = {};
 /** Addresses listed by name in an addr/addrv2 summary before "…". */
 const ADDRESSES_SHOWN = 2;
 
-const n = (x: number): string => x.toLocaleString('en-US');
+// Counts and heights plain, as Core's logs print them (`headers 2000 (1..2000)`).
+const n = (x: number): string => String(x);
 
 function size(bytes: number): string {
   if (bytes < 10_000) return `${n(bytes)} B`;
