@@ -78,6 +78,10 @@ export class Peer<M, S = unknown> {
   get sendQueueBytes(): number {
     return this.socket.writableLength;
   }
+  /** Our end's port (an outbound connection's ephemeral port is the peer's view of us). */
+  get localPort(): number | undefined {
+    return this.socket.localPort;
+  }
   get label(): string {
     return `${this.direction === 'inbound' ? 'in' : 'out'}#${this.id} ${this.address.host}:${this.address.port}`;
   }
