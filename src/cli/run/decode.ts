@@ -46,7 +46,7 @@ function frameJson(f: DecodedFrame): Record<string, unknown> {
     command: f.command ?? null,
     summary: f.message ? summarizeMessage(f.message) : null,
     fields: f.message ? messageFields(f.message) : null,
-    spans: f.annotated?.spans.map((s) => ({ ...s, offset: s.offset + f.offset })) ?? [],
+    spans: f.annotated?.spans.map((s) => ({ offset: s.offset + f.offset, length: s.length, name: s.name, value: s.value })) ?? [],
     error: f.problem ?? null,
   };
 }

@@ -9,7 +9,7 @@ import { hasWitness, writeTx } from '../../tx/tx.js';
 import type { Message } from '../message.js';
 import { COMMAND_SIZE, HEADER_SIZE, MAGIC_SIZE, commandName, writePayload } from '../envelope.js';
 import { messageChecksum } from '../checksum.js';
-import { FieldRecorder, type FieldSpan } from './recorder.js';
+import { FieldRecorder, moveSpan, renameSpan, type FieldSpan } from './recorder.js';
 import { bytesText } from './format.js';
 
 export type { FieldSpan } from './recorder.js';
@@ -55,7 +55,7 @@ function indexRepeated(spans: readonly FieldSpan[]): FieldSpan[] {
     if (total.get(s.name)! < 2) return s;
     const k = seen.get(s.name) ?? 0;
     seen.set(s.name, k + 1);
-    return { ...s, name: `${s.name}[${k}]` };
+    return renameSpan(s, `${s.name}[${k}]`);
   });
 }
 
@@ -104,7 +104,7 @@ export function annotateFrame(frame: Uint8Array, m: Message): AnnotatedBytes {
   const body = annotatePayload(m, payload);
   return {
     bytes: frame,
-    spans: [...headerSpans(frame, payload), ...body.spans.map((s) => ({ ...s, offset: s.offset + HEADER_SIZE }))],
+    spans: [...headerSpans(frame, payload), ...body.spans.map((s) => moveSpan(s, HEADER_SIZE))],
   };
 }
 
@@ -126,7 +126,7 @@ export function annotateCaptureRecord(timeUs: bigint, command: string, payload: 
       { offset: 0, length: 8, name: 'time', value: `${timeUs} µs (${iso})` },
       { offset: 8, length: COMMAND_SIZE, name: 'msgtype', value: JSON.stringify(command) },
       { offset: 20, length: 4, name: 'length', value: `${payload.length.toLocaleString('en-US')} bytes` },
-      ...body.spans.map((s) => ({ ...s, offset: s.offset + CAPTURE_HEADER })),
+      ...body.spans.map((s) => moveSpan(s, CAPTURE_HEADER)),
     ],
   };
 }

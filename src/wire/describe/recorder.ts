@@ -24,6 +24,49 @@ const HEADER_FIELDS: readonly (readonly [string, number, RawValue['kind']])[] = 
 ];
 const BLOCK_HEADER_SIZE = 80;
 
+/**
+ * A recorded field whose value text is made only when asked: a 2,000-header message has 14,000
+ * fields and a dump shows 52 of them (the trace formats what it prints, not what it elides).
+ */
+export class LazySpan implements FieldSpan {
+  private text: string | undefined;
+
+  constructor(
+    readonly offset: number,
+    readonly length: number,
+    readonly name: string,
+    /** The label the codec used (formatting goes by it, not by the indexed `name`). */
+    private readonly label: string,
+    private readonly raw: () => RawValue,
+  ) {}
+
+  get value(): string {
+    return (this.text ??= formatFieldValue(this.label, this.raw()));
+  }
+
+  moved(by: number): LazySpan {
+    return new LazySpan(this.offset + by, this.length, this.name, this.label, this.raw);
+  }
+
+  renamed(name: string): LazySpan {
+    return new LazySpan(this.offset, this.length, name, this.label, this.raw);
+  }
+
+  toJSON(): FieldSpan {
+    return { offset: this.offset, length: this.length, name: this.name, value: this.value };
+  }
+}
+
+/** `s` at `by` bytes further on. */
+export function moveSpan(s: FieldSpan, by: number): FieldSpan {
+  return s instanceof LazySpan ? s.moved(by) : { ...s, offset: s.offset + by };
+}
+
+/** `s` under another name. */
+export function renameSpan(s: FieldSpan, name: string): FieldSpan {
+  return s instanceof LazySpan ? s.renamed(name) : { ...s, name };
+}
+
 export class FieldRecorder extends ByteWriter {
   readonly spans: FieldSpan[] = [];
   /** Nesting depth: compactSize() calls u8()/u16le(), varBytes() calls compactSize(); only the
@@ -38,7 +81,7 @@ export class FieldRecorder extends ByteWriter {
     } finally {
       this.depth--;
     }
-    if (this.depth === 0) this.spans.push({ offset: at, length: this.length - at, name, value: formatFieldValue(name, raw()) });
+    if (this.depth === 0) this.spans.push(new LazySpan(at, this.length - at, name, name, raw));
     return this;
   }
 
