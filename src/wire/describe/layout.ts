@@ -9,7 +9,7 @@ import { hasWitness, writeTx } from '../../tx/tx.js';
 import type { Message } from '../message.js';
 import { COMMAND_SIZE, HEADER_SIZE, MAGIC_SIZE, commandName, writePayload } from '../envelope.js';
 import { messageChecksum } from '../checksum.js';
-import { FieldRecorder, moveSpan, renameSpan, type FieldSpan } from './recorder.js';
+import { FieldRecorder, indexSpan, moveSpan, type FieldSpan } from './recorder.js';
 import { bytesText } from './format.js';
 
 export type { FieldSpan } from './recorder.js';
@@ -55,7 +55,7 @@ function indexRepeated(spans: readonly FieldSpan[]): FieldSpan[] {
     if (total.get(s.name)! < 2) return s;
     const k = seen.get(s.name) ?? 0;
     seen.set(s.name, k + 1);
-    return renameSpan(s, `${s.name}[${k}]`);
+    return indexSpan(s, k);
   });
 }
 

@@ -30,26 +30,24 @@ const BLOCK_HEADER_SIZE = 80;
  */
 export class LazySpan implements FieldSpan {
   private text: string | undefined;
+  /** Set by layout.ts when it numbers a repeated label ("inv.hash" -> "inv.hash[3]"). */
+  index: number | undefined;
 
   constructor(
-    readonly offset: number,
+    public offset: number,
     readonly length: number,
-    readonly name: string,
-    /** The label the codec used (formatting goes by it, not by the indexed `name`). */
-    private readonly label: string,
-    private readonly raw: () => RawValue,
+    /** The label the codec used (formatting goes by it, not by the indexed name). */
+    readonly label: string,
+    private readonly kind: RawValue['kind'],
+    private readonly raw: unknown,
   ) {}
 
+  get name(): string {
+    return this.index === undefined ? this.label : `${this.label}[${this.index}]`;
+  }
+
   get value(): string {
-    return (this.text ??= formatFieldValue(this.label, this.raw()));
-  }
-
-  moved(by: number): LazySpan {
-    return new LazySpan(this.offset + by, this.length, this.name, this.label, this.raw);
-  }
-
-  renamed(name: string): LazySpan {
-    return new LazySpan(this.offset, this.length, name, this.label, this.raw);
+    return (this.text ??= formatFieldValue(this.label, { kind: this.kind, v: this.raw } as RawValue));
   }
 
   toJSON(): FieldSpan {
@@ -57,64 +55,105 @@ export class LazySpan implements FieldSpan {
   }
 }
 
-/** `s` at `by` bytes further on. */
+/** `s` at `by` bytes further on (recorded spans are fresh per call: moved in place). */
 export function moveSpan(s: FieldSpan, by: number): FieldSpan {
-  return s instanceof LazySpan ? s.moved(by) : { ...s, offset: s.offset + by };
+  if (s instanceof LazySpan) {
+    s.offset += by;
+    return s;
+  }
+  return { ...s, offset: s.offset + by };
 }
 
-/** `s` under another name. */
-export function renameSpan(s: FieldSpan, name: string): FieldSpan {
-  return s instanceof LazySpan ? s.renamed(name) : { ...s, name };
+/** `s` as the `k`-th of the fields sharing its name (in place for recorded spans). */
+export function indexSpan(s: FieldSpan, k: number): FieldSpan {
+  if (s instanceof LazySpan) {
+    s.index = k;
+    return s;
+  }
+  return { ...s, name: `${s.name}[${k}]` };
 }
 
 export class FieldRecorder extends ByteWriter {
   readonly spans: FieldSpan[] = [];
   /** Nesting depth: compactSize() calls u8()/u16le(), varBytes() calls compactSize(); only the
-   * outermost call is a field. */
+   * outermost call is a field. (A throw leaves it raised: the recorder is then abandoned.) */
   private depth = 0;
+  private readonly headerNames = new Map<string, string[]>();
 
-  private field(name: string, raw: () => RawValue, write: () => void): this {
-    const at = this.length;
-    this.depth++;
-    try {
-      write();
-    } finally {
-      this.depth--;
-    }
-    if (this.depth === 0) this.spans.push(new LazySpan(at, this.length - at, name, name, raw));
-    return this;
+  private push(at: number, name: string, kind: RawValue['kind'], v: unknown): void {
+    this.spans.push(new LazySpan(at, this.length - at, name, kind, v));
   }
 
   override u8(v: number, what = 'u8'): this {
-    return this.field(what, () => ({ kind: 'u8', v }), () => super.u8(v, what));
+    const at = this.length;
+    this.depth++;
+    super.u8(v, what);
+    if (--this.depth === 0) this.push(at, what, 'u8', v);
+    return this;
   }
   override bool(v: boolean, what = 'bool'): this {
-    return this.field(what, () => ({ kind: 'bool', v }), () => super.bool(v, what));
+    const at = this.length;
+    this.depth++;
+    super.bool(v, what);
+    if (--this.depth === 0) this.push(at, what, 'bool', v);
+    return this;
   }
   override u16le(v: number, what = 'u16'): this {
-    return this.field(what, () => ({ kind: 'u16', v }), () => super.u16le(v, what));
+    const at = this.length;
+    this.depth++;
+    super.u16le(v, what);
+    if (--this.depth === 0) this.push(at, what, 'u16', v);
+    return this;
   }
   override u16be(v: number, what = 'u16be'): this {
-    return this.field(what, () => ({ kind: 'u16', v }), () => super.u16be(v, what));
+    const at = this.length;
+    this.depth++;
+    super.u16be(v, what);
+    if (--this.depth === 0) this.push(at, what, 'u16', v);
+    return this;
   }
   override u32le(v: number, what = 'u32'): this {
-    return this.field(what, () => ({ kind: 'u32', v }), () => super.u32le(v, what));
+    const at = this.length;
+    this.depth++;
+    super.u32le(v, what);
+    if (--this.depth === 0) this.push(at, what, 'u32', v);
+    return this;
   }
   override i32le(v: number, what = 'i32'): this {
-    return this.field(what, () => ({ kind: 'i32', v }), () => super.i32le(v, what));
+    const at = this.length;
+    this.depth++;
+    super.i32le(v, what);
+    if (--this.depth === 0) this.push(at, what, 'i32', v);
+    return this;
   }
   override u64le(v: bigint, what = 'u64'): this {
-    return this.field(what, () => ({ kind: 'u64', v }), () => super.u64le(v, what));
+    const at = this.length;
+    this.depth++;
+    super.u64le(v, what);
+    if (--this.depth === 0) this.push(at, what, 'u64', v);
+    return this;
   }
   override i64le(v: bigint, what = 'i64'): this {
-    return this.field(what, () => ({ kind: 'i64', v }), () => super.i64le(v, what));
+    const at = this.length;
+    this.depth++;
+    super.i64le(v, what);
+    if (--this.depth === 0) this.push(at, what, 'i64', v);
+    return this;
   }
   override compactSize(v: number | bigint, what = 'compact size'): this {
-    return this.field(what, () => ({ kind: 'compact', v: BigInt(v) }), () => super.compactSize(v, what));
+    const at = this.length;
+    this.depth++;
+    super.compactSize(v, what);
+    if (--this.depth === 0) this.push(at, what, 'compact', BigInt(v));
+    return this;
   }
   override bytes(b: Uint8Array, what = 'bytes'): this {
-    if (this.depth === 0 && b.length === BLOCK_HEADER_SIZE && /(^|\.)header$/.test(what)) return this.blockHeader(b, what);
-    return this.field(what, () => (b.length === 32 ? { kind: 'hash', v: b } : { kind: 'bytes', v: b }), () => super.bytes(b, what));
+    if (this.depth === 0 && b.length === BLOCK_HEADER_SIZE && (what === 'header' || what.endsWith('.header'))) return this.blockHeader(b, what);
+    const at = this.length;
+    this.depth++;
+    super.bytes(b, what);
+    if (--this.depth === 0) this.push(at, what, b.length === 32 ? 'hash' : 'bytes', b);
+    return this;
   }
   override fixedBytes(b: Uint8Array, size: number, what = 'bytes'): this {
     if (b.length !== size) return super.fixedBytes(b, size, what); // throws the usual error
@@ -122,8 +161,7 @@ export class FieldRecorder extends ByteWriter {
   }
   /** Two fields: the CompactSize length, then the bytes. */
   override varBytes(b: Uint8Array, max: number, what = 'var_bytes'): this {
-    if (this.depth > 0) return super.varBytes(b, max, what);
-    if (b.length > max) return super.varBytes(b, max, what); // throws the usual error
+    if (this.depth > 0 || b.length > max) return super.varBytes(b, max, what); // nested, or throws the usual error
     this.compactSize(b.length, `${what}.length`);
     return this.bytes(b, what);
   }
@@ -132,19 +170,28 @@ export class FieldRecorder extends ByteWriter {
     const b = new TextEncoder().encode(s);
     if (b.length > max) return super.varStr(s, max, what);
     this.compactSize(b.length, `${what}.length`);
-    return this.field(what, () => ({ kind: 'string', v: s }), () => super.bytes(b, what));
+    const at = this.length;
+    this.depth++;
+    super.bytes(b, what);
+    this.depth--;
+    this.push(at, what, 'string', s);
+    return this;
   }
 
   /** An 80-byte block header as its six fields. */
   private blockHeader(h: Uint8Array, what: string): this {
     const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+    let names = this.headerNames.get(what);
+    if (!names) this.headerNames.set(what, (names = HEADER_FIELDS.map(([name]) => `${what}.${name}`)));
     let off = 0;
-    for (const [name, size, kind] of HEADER_FIELDS) {
-      const part = h.subarray(off, off + size);
-      const at = off;
-      const raw = (): RawValue =>
-        kind === 'hash' ? { kind, v: part } : kind === 'i32' ? { kind, v: view.getInt32(at, true) } : { kind: 'u32', v: view.getUint32(at, true) };
-      this.field(`${what}.${name}`, raw, () => super.bytes(part, what));
+    for (let i = 0; i < HEADER_FIELDS.length; i++) {
+      const [, size, kind] = HEADER_FIELDS[i]!;
+      const at = this.length;
+      this.depth++;
+      super.bytes(h.subarray(off, off + size), what);
+      this.depth--;
+      const v = kind === 'hash' ? h.subarray(off, off + size) : kind === 'i32' ? view.getInt32(off, true) : view.getUint32(off, true);
+      this.push(at, names[i]!, kind, v);
       off += size;
     }
     return this;
