@@ -110,6 +110,12 @@ test('--trace, --trace=fields --json and --capture on a handshake with spv serve
     expect(arr.find((e) => e.msgtype === 'verack')).not.toHaveProperty('body'); // Core's parser: no body when size is 0
     const same = await runCli(['decode', '--capture', dir]);
     expect(same.stdout).toBe(show.stdout);
+
+    // A sync names the headers it gets by height (the chain knows each batch's parent).
+    const synced = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${port}`, '--datadir', tmp(), '--trace', '--log-level', 'warn'], { timeoutMs: 30000 });
+    expect(synced.code).toBe(0);
+    expect(synced.stderr).toMatch(/ ← recv v1 +\d+ B {2}headers 10 \(1\.\.10\)$/m);
+    expect(synced.stderr).toMatch(/ → sent v1 +\d+ B {2}getheaders locator 1 from [0-9a-f]{8}…[0-9a-f]{8} h=0 stop=0$/m);
   } finally {
     await stop(peer.child);
   }
