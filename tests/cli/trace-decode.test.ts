@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { runCli, startCli, stop } from '../helpers/cli.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { parseCaptureFile } from '../../src/wire/capture.js';
@@ -18,6 +19,27 @@ function tmp(): string {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** The read loop of Core's message-capture-parser.py, without the test framework's decoding. */
+const CORE_PARSER_LOOP = `
+import json, sys
+from pathlib import Path
+msgs = []
+for f in sys.argv[1:]:
+    direction = "recv" if "recv" in Path(f).stem else "sent"
+    with open(f, "rb") as fh:
+        while True:
+            tmp = fh.read(8)
+            if not tmp:
+                break
+            t = int.from_bytes(tmp, "little")
+            msgtype = fh.read(12).split(b"\\x00", 1)[0]
+            length = int.from_bytes(fh.read(4), "little")
+            payload = fh.read(length)
+            msgs.append({"direction": direction, "time": t, "size": length, "msgtype": msgtype.decode()})
+msgs.sort(key=lambda m: m["time"])
+print(json.dumps(msgs))
+`;
 
 const CHAIN_FLAG: Record<string, string[]> = { mainnet: [], testnet3: ['--testnet'], testnet4: ['--testnet4'], signet: ['--signet'], regtest: ['--regtest'] };
 
@@ -108,6 +130,13 @@ test('--trace, --trace=fields --json and --capture on a handshake with spv serve
     for (let i = 1; i < arr.length; i++) expect(BigInt(arr[i]!.time) >= BigInt(arr[i - 1]!.time)).toBe(true);
     expect(arr.filter((e) => e.direction === 'sent').map((e) => e.msgtype)).toEqual(sent.records.map((r) => r.command));
     expect(arr.find((e) => e.msgtype === 'verack')).not.toHaveProperty('body'); // Core's parser: no body when size is 0
+    // An independent reader: the read loop of Core's contrib/message-capture/message-capture-parser.py
+    // (24-byte header, type up to the first NUL, direction from the file name, stable sort by time).
+    const peerDir = join(dir, `127.0.0.1_${port}`);
+    const py = spawnSync('python3', ['-c', CORE_PARSER_LOOP, join(peerDir, 'msgs_recv.dat'), join(peerDir, 'msgs_sent.dat')], { encoding: 'utf8' });
+    expect(py.status).toBe(0);
+    const theirs = JSON.parse(py.stdout) as { direction: string; time: number; size: number; msgtype: string }[];
+    expect(theirs.map((m) => [m.direction, String(m.time), m.size, m.msgtype])).toEqual(arr.map((m) => [m.direction, m.time, m.size, m.msgtype]));
     const same = await runCli(['decode', '--capture', dir]);
     expect(same.stdout).toBe(show.stdout);
 
