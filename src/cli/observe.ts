@@ -7,6 +7,7 @@ import type { Log } from '../util/log.js';
 import type { NetworkParams } from '../params/networks.js';
 import type { Paint, PaintRole } from '../wire/describe/render.js';
 import type { TraceArgs } from './common-options.js';
+import { hashToDisplay } from '../util/bytes.js';
 
 export interface Observation {
   readonly observer: MessageObserver<Message> | undefined;
@@ -60,6 +61,17 @@ export async function observeFromArgs(
   const capture = args.capture === undefined ? undefined : new CaptureWriter(args.capture, { log });
   if (capture) log.info(`capturing messages to ${args.capture} (Bitcoin Core -capturemessages format)`);
   return { observer: combineObservers<Message>(tracer, capture), close: () => capture?.close() };
+}
+
+/** Heights from an SpvClient's store (undefined before it has one, or without one: --no-sync). */
+export function clientHeights(client: () => { header(hash: string): { height: number } | undefined } | undefined): (hash: Uint8Array) => number | undefined {
+  return (hash) => {
+    try {
+      return client()?.header(hashToDisplay(hash))?.height;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** A height lookup on a header chain, for summaries (`headers 2000 (1..2000)`). */

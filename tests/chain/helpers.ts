@@ -5,8 +5,9 @@ import { NETWORKS, type NetworkParams } from '../../src/params/networks.js';
 import { deriveTestNetwork } from '../../src/chain/generate.js';
 import { decodeCompact, encodeCompact } from '../../src/chain/pow.js';
 import { fromHex } from '../../src/util/bytes.js';
+import { VECTORS_DIR } from '../helpers/vectors.js';
 
-export const VECTORS = '/work/shared/reference/vectors';
+export const VECTORS = VECTORS_DIR;
 
 export function readVector(name: string): string {
   return readFileSync(`${VECTORS}/${name}`, 'utf8');

@@ -1,16 +1,9 @@
 // `spv connect`, `spv handshake` and `spv serve` as a user runs them: real processes, real TCP
 // and a real DNS server, all on loopback.
-import { createServer } from 'node:net';
+import { closedPort } from '../../src/net/closed-port.js';
 import { runCli, startCli, stop } from '../helpers/cli.js';
 import { startDnsServer, type TestDnsServer } from '../discovery/dns-server.js';
 
-async function closedPort(host = '127.0.0.1'): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, host, r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function jsonEvents(stdout: string): { event: string; [k: string]: unknown }[] {
   return stdout

@@ -8,8 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { runCli, startCli, stop } from '../helpers/cli.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { parseCaptureFile } from '../../src/wire/capture.js';
+import { VECTORS } from '../wire/helpers.js';
 
-const VECTORS = JSON.parse(readFileSync('/work/shared/reference/vectors/messages.json', 'utf8')) as Record<string, { network: string; hex: string; header: { command: string } }>;
+
 const dirs: string[] = [];
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'spv-cli-trace-'));

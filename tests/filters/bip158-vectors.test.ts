@@ -20,8 +20,9 @@ import {
 import { fromHex, hashFromDisplay, hashToDisplay, toHex } from '../../src/util/bytes.js';
 import { sha256d } from '../../src/util/hash.js';
 import { decodeBlock } from '../../src/tx/index.js';
+import { VECTORS_DIR } from '../helpers/vectors.js';
 
-const FILE = '/work/shared/reference/vectors/bip158-testnet-19.json';
+const FILE = `${VECTORS_DIR}/bip158-testnet-19.json`;
 type Row = [number, string, string, string[], string, string, string, string];
 const rows = (JSON.parse(readFileSync(FILE, 'utf8')) as unknown[]).slice(1) as Row[];
 

@@ -19,8 +19,9 @@ import { fromHex, hashFromDisplay, hashToDisplay, toHex } from '../../src/util/b
 import { sha256d } from '../../src/util/hash.js';
 import { basicFilterElements, buildBasicFilter, filterMatchesHeader, match } from '../../src/filters/index.js';
 import { errorCode } from '../helpers/errors.js';
+import { VECTORS_DIR } from '../helpers/vectors.js';
 
-const VEC = '/work/shared/reference/vectors';
+const VEC = VECTORS_DIR;
 const dataLines = (file: string): string[][] =>
   readFileSync(`${VEC}/${file}`, 'utf8')
     .split('\n')

@@ -1,7 +1,8 @@
 // The reference pack's transaction/block data, loaded once for the tx and bloom tests.
 import { readFileSync } from 'node:fs';
+import { VECTORS_DIR } from '../helpers/vectors.js';
 
-const DIR = '/work/shared/reference/vectors';
+const DIR = VECTORS_DIR;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const MERKLEBLOCK: any = JSON.parse(readFileSync(`${DIR}/merkleblock.json`, 'utf8'));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

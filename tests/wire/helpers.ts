@@ -10,8 +10,9 @@ import { BitcoinFrameDecoder } from '../../src/wire/frame-decoder.js';
 import { makeAddrV2Entry, bip155AddressLength } from '../../src/wire/messages/addrv2.js';
 import { hostFromIp16 } from '../../src/util/ip.js';
 import { arbBlock, arbTx } from '../tx/arbitraries.js';
+import { VECTORS_DIR } from '../helpers/vectors.js';
 
-export const VECTORS_PATH = '/work/shared/reference/vectors/messages.json';
+export const VECTORS_PATH = `${VECTORS_DIR}/messages.json`;
 
 export interface MessageVector {
   readonly network: string;

@@ -1,105 +1,88 @@
-// Implementation of `spv connect`: hold --max-peers connections (replacing dropped ones),
-// sync headers and follow the tip (unless --no-sync), print a live status, clean Ctrl+C.
-import { formatHostPort } from '../../util/address.js';
-import { HeaderSync } from '../../bitcoin/header-sync.js';
-import type { BitcoinPeer, PeerService } from '../../bitcoin/protocol.js';
-import type { HeaderStore } from '../../chain/header-store.js';
+// Implementation of `spv connect`: an SpvClient holding --max-peers connections (replacing
+// dropped ones), syncing headers and following the tip (unless --no-sync), with a live peer
+// table; Ctrl+C shuts down cleanly.
+import { SpvClient, type ConnectedPeer } from '../../index.js';
 import { createLogger } from '../logger.js';
-import { resolveNetwork } from '../network-options.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { progressMode, SyncProgressView } from '../progress.js';
 import type { ConnectArgs } from '../commands/connect.js';
 import { untilSignal } from '../signals.js';
-import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
-import { openStore } from './chain-store.js';
-import { chainHeights, observeFromArgs } from '../observe.js';
+import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
+import { clientHeights, observeFromArgs } from '../observe.js';
 
-function peerRow(p: BitcoinPeer): string[] {
-  const r = p.state.remote;
-  return [formatHostPort(p.address), r?.userAgent ?? '?', String(r?.version ?? '?'), String(r?.startHeight ?? '?'), formatMs(p.state.ping.lastRtt)];
+function peerRow(p: ConnectedPeer): string[] {
+  return [p.address, p.userAgent, String(p.version), String(p.startHeight), formatMs(p.pingMs)];
 }
 
 export async function runConnect(args: ConnectArgs): Promise<number> {
-  const params = resolveNetwork(args);
-  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
-  checkPeerArgs(args);
+  const params = announceNetwork(args);
   const log = createLogger(args['log-level'], args.json);
   const emit = (event: string, fields: Record<string, unknown>): void => {
     if (args.json) printJson({ event, ...fields });
   };
-
-  let store: HeaderStore | undefined;
-  const services: PeerService[] = [];
-  let sync: HeaderSync | undefined;
+  let client: SpvClient | undefined;
+  const seen = await observeFromArgs(args, params, log, clientHeights(() => client));
+  client = new SpvClient(clientOptions(args, log, { sync: args.sync, observer: seen.observer }));
   if (args.sync) {
-    store = openStore(params, args.datadir, log);
-    const s = store;
-    sync = new HeaderSync({ chain: s.chain, persist: () => s.flush(), log });
     const view = new SyncProgressView(progressMode(args.json), log);
-    sync.on('progress', (p) => view.update(p));
-    sync.on('synced', (x) => {
+    client.on('progress', (p) => view.update(p));
+    client.on('synced', (x) => {
       view.finish();
       log.info(`synced: height ${x.height} tip ${x.tipHash}`);
       emit('synced', { ...x });
     });
-    sync.on('tip', (height, hash, peer) => {
-      log.info(`new tip ${height} ${hash} from ${peer}`);
-      emit('tip', { height, hash, peer });
+    client.on('tip', (t) => {
+      log.info(`new tip ${t.height} ${t.hash} from ${t.peer}`);
+      emit('tip', { ...t });
     });
-    sync.on('reorg', (r, peer) => emit('reorg', { depth: r.depth, forkHeight: r.forkHeight, oldTip: r.oldTip.hashHex, newTip: r.newTip.hashHex, peer }));
-    services.push(sync);
+    client.on('reorg', (r) => emit('reorg', { depth: r.depth, forkHeight: r.forkHeight, oldTip: r.oldTip.hash, newTip: r.newTip.hash, peer: r.peer }));
   }
-  const seen = await observeFromArgs(args, params, log, store ? chainHeights(store.chain) : undefined);
-  const session = await startPeers(args, params, log, { services, startHeight: () => store?.chain.height ?? 0, observer: seen.observer });
-  const { node, connector, report } = session;
-  emit('discovery', { report });
-  node.protocol.on('ready', (p) => {
-    const r = p.state.remote;
-    log.info(`connected ${p.label}: ${r?.userAgent} v${r?.version} height ${r?.startHeight}, handshake ${formatMs(p.state.handshakeMs)}`);
-    emit('peer_connected', { address: formatHostPort(p.address), userAgent: r?.userAgent, version: r?.version, startHeight: r?.startHeight, handshakeMs: p.state.handshakeMs });
+  client.on('discovery', (report) => emit('discovery', { report }));
+  client.on('peerConnected', (p) => {
+    log.info(`connected ${p.address}: ${p.userAgent} v${p.version} height ${p.startHeight}, handshake ${formatMs(p.handshakeMs)}`);
+    emit('peer_connected', { address: p.address, userAgent: p.userAgent, version: p.version, startHeight: p.startHeight, handshakeMs: p.handshakeMs });
   });
-  node.protocol.on('pong', (p, rtt) => {
-    log.debug(`pong from ${p.label}: ${formatMs(rtt)}`);
-    emit('pong', { address: formatHostPort(p.address), rttMs: rtt });
+  client.on('pong', (address, rtt) => {
+    log.debug(`pong from ${address}: ${formatMs(rtt)}`);
+    emit('pong', { address, rttMs: rtt });
   });
-  node.manager.on('disconnected', (p, why) => {
-    if (!p.established) return;
-    log.info(`disconnected ${p.label}: ${why.code} (${why.message})`);
-    emit('peer_disconnected', { address: formatHostPort(p.address), code: why.code, message: why.message });
+  client.on('peerDisconnected', (p) => {
+    log.info(`disconnected ${p.address}: ${p.code} (${p.message})`);
+    emit('peer_disconnected', { ...p });
   });
 
   const showStatus = (): void => {
-    const peers = connector.outboundPeers.filter((p) => p.established);
-    const height = store?.chain.height;
+    const peers = client.peers().filter((p) => p.direction === 'outbound');
+    const height = args.sync ? client.tip().height : undefined;
     if (args.json) {
-      emit('status', { height, peers: peers.map((p) => ({ address: formatHostPort(p.address), userAgent: p.state.remote?.userAgent, pingMs: p.state.ping.lastRtt })) });
+      emit('status', { height, peers: peers.map((p) => ({ address: p.address, userAgent: p.userAgent, pingMs: p.pingMs })) });
       return;
     }
     printLine(`${new Date().toISOString().slice(11, 19)} ${params.name}: ${peers.length}/${args['max-peers']} peers${height !== undefined ? `, headers ${height}` : ''}`);
     if (peers.length > 0) printLine(table([['peer', 'agent', 'version', 'height', 'ping'], ...peers.map(peerRow)]).replace(/^/gm, '  '));
   };
-  const statusTimer = setInterval(showStatus, Math.max(200, args['status-interval']));
 
+  const exhausted = new Promise<'exhausted'>((resolve) => client.once('exhausted', () => resolve('exhausted')));
+  await client.start();
+  const statusTimer = setInterval(showStatus, Math.max(200, args['status-interval']));
   const timeUp = new Promise<'duration'>((resolve) => {
     if (args.duration !== undefined) setTimeout(() => resolve('duration'), args.duration).unref();
   });
-  const outcome = await Promise.race([session.exhausted, untilSignal(), timeUp]);
+  const outcome = await Promise.race([exhausted, untilSignal(), timeUp]);
 
   clearInterval(statusTimer);
-  connector.stop();
   let code = EXIT_OK;
-  if (Array.isArray(outcome)) {
+  if (outcome === 'exhausted') {
     code = EXIT_FAILURE;
-    if (args.json) emit('no_reachable_peers', { attempts: outcome, discovery: report });
-    else writeNoPeersSummary(params.name, report, outcome);
+    if (args.json) emit('no_reachable_peers', { attempts: client.dialAttempts, discovery: client.discoveryReport });
+    else writeNoPeersSummary(params.name, client.discoveryReport, client.dialAttempts);
   } else {
     showStatus();
-    log.info(`${outcome}: closing ${node.manager.peers.length} connection(s)`);
+    log.info(`${outcome}: closing ${client.peers().length} connection(s)`);
   }
-  await node.manager.close();
+  await client.stop();
   seen.close();
-  store?.close();
   log.close();
   return code;
 }

@@ -1,26 +1,19 @@
 // Implementation of `spv demo`: starts local regtest peers on 127.0.0.1, writes a seeds
 // file naming them (plus one closed port, to show a failed dial), and runs the client
 // against them, narrating each step. Exits 0 with a summary.
+import { closedPort } from '../../net/closed-port.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { formatHostPort, type PeerAddress } from '../../util/address.js';
 import { NETWORKS, type NetworkParams } from '../../params/networks.js';
-import { discoverPeers } from '../../discovery/discover.js';
-import { createBitcoinNode, type BitcoinNode } from '../../bitcoin/node.js';
-import { OutboundConnector } from '../../bitcoin/outbound.js';
-import { HeaderSync, type SyncSummary } from '../../bitcoin/header-sync.js';
+import { discoverPeers, formatBtc, SpvClient, ToyNetwork, type ConnectedPeer, type SyncSummary } from '../../index.js';
 import { startLocalPeer, type LocalPeer } from '../../bitcoin/local-chain.js';
 import { LocalBlockChain } from '../../bitcoin/local-blocks.js';
-import { Watcher } from '../../bitcoin/watcher.js';
-import { WatchStore } from '../../wallet/watch-store.js';
-import { formatBtc, type WatchedScript } from '../../wallet/wallet.js';
 import { encodeAddress } from '../../wallet/address.js';
 import { p2wpkhScript } from '../../tx/builder.js';
 import { HeaderStore } from '../../chain/header-store.js';
 import { SyncProgressView } from '../progress.js';
-import type { BitcoinPeer } from '../../bitcoin/protocol.js';
 import { createLogger } from '../logger.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
@@ -31,20 +24,11 @@ const DEMO_TIMEOUT_MS = 15_000;
 const DEMO_BLOCKS = 3_000;
 
 /** The address the demo watches (a P2WPKH of a fixed key hash). */
-function demoAddress(params: NetworkParams): { address: string; script: Uint8Array; watched: WatchedScript } {
+function demoAddress(params: NetworkParams): { address: string; script: Uint8Array } {
   const script = p2wpkhScript(new Uint8Array(20).fill(0xd3));
-  const address = encodeAddress(script, params);
-  return { address, script, watched: { address, script: Buffer.from(script).toString('hex') } };
+  return { address: encodeAddress(script, params), script };
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export async function runDemo(args: DemoArgs): Promise<number> {
   const params = NETWORKS.regtest;
@@ -56,7 +40,7 @@ export async function runDemo(args: DemoArgs): Promise<number> {
   };
   const servers: LocalPeer[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'spv-demo-'));
-  let client: BitcoinNode | undefined;
+  let client: SpvClient | undefined;
   try {
     // 1. Local peers, serving one generated regtest chain of blocks that pay and spend from
     //    the demo's address, with BIP158 filters.
@@ -82,126 +66,114 @@ export async function runDemo(args: DemoArgs): Promise<number> {
     const dead = { host: '127.0.0.1', port: await closedPort() };
     const seedsFile = join(dir, 'seeds.txt');
     writeFileSync(seedsFile, `# demo seeds: local peers and one closed port\n${[...addrs, dead].map(formatHostPort).join('\n')}\n`);
-    const { candidates, report } = await discoverPeers({ network: params, seedsFile, noDns: params.dnsSeeds.length === 0, log });
+    const { peers: candidates, report } = await discoverPeers({ network: 'regtest', seedsFile, dns: false, log });
     say('discovery', `${params.name} has no DNS seeds (as in Bitcoin Core); fixed seeds from ${seedsFile}: ${report.fixed.addresses} address(es), ${candidates.length} candidate(s) after dedupe+shuffle`);
 
-    // 3. Handshakes.
+    // 3. Handshakes: a light client (the library's SpvClient) on the seeds file, watching the
+    //    demo's address with compact filters.
     const datadir = join(dir, 'datadir');
-    let store = HeaderStore.open({ datadir, params, log });
-    const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush(), log });
-    const watchStore = new WatchStore(datadir);
-    const watcher = new Watcher({ params, chain: store.chain, sync, store: watchStore, watched: [watched.watched], fromHeight: 0, log });
+    client = new SpvClient({ network: 'regtest', datadir, seedsFile, dns: false, maxPeers: candidates.length, timeoutMs: DEMO_TIMEOUT_MS, log });
+    const watch = client.watch([watched.address], { fromHeight: 0, follow: false });
     const view = new SyncProgressView(json ? 'json' : process.stdout.isTTY ? 'bar' : 'lines', log);
     let lastShown = 0;
-    sync.on('progress', (p) => {
+    client.on('progress', (p) => {
       if (!json && !process.stdout.isTTY) {
         if (p.height - lastShown >= 2000 || p.height === p.peerHeight) say('sync', `headers ${p.height}/${p.peerHeight} from ${p.peer}`);
         lastShown = p.height;
       } else view.update(p);
     });
-    const synced = new Promise<SyncSummary>((resolve) => sync.once('synced', resolve));
-    client = createBitcoinNode({ params, log, handshakeTimeoutMs: DEMO_TIMEOUT_MS, connectTimeoutMs: DEMO_TIMEOUT_MS, startHeight: () => store.chain.height });
-    client.protocol.use(sync);
-    for (const s of watcher.services) client.protocol.use(s);
-    const connector = new OutboundConnector(client, candidates.length);
-    const ready: BitcoinPeer[] = [];
-    const allTried = new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (connector.history.length >= candidates.length) resolve();
-      };
-      client!.protocol.on('ready', (p) => {
-        ready.push(p);
-        const r = p.state.remote;
-        say('handshake', `${formatHostPort(p.address)}: version ${r?.version}, agent ${r?.userAgent}, services 0x${r?.services.toString(16)}, wtxidrelay ${p.state.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.state.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.state.handshakeMs)}`);
-        setImmediate(check);
-      });
-      client!.manager.on('disconnected', () => setImmediate(check));
-      const poll = setInterval(() => {
-        check();
-      }, 50);
-      poll.unref();
+    const ready: ConnectedPeer[] = [];
+    const pongs = new Map<string, number>();
+    client.on('peerConnected', (p) => {
+      ready.push(p);
+      say('handshake', `${p.address}: version ${p.version}, agent ${p.userAgent}, services 0x${p.services.toString(16)}, wtxidrelay ${p.wtxidRelay ? 'yes' : 'no'}, sendaddrv2 ${p.sendAddrV2 ? 'yes' : 'no'}, ${formatMs(p.handshakeMs)}`);
     });
-    connector.add(candidates.map((c) => ({ address: { host: c.host, port: c.port }, source: c.source.kind })));
-    await withTimeout(allTried, DEMO_TIMEOUT_MS, 'handshakes');
-    for (const a of connector.history.filter((h) => h.outcome !== 'connected')) say('handshake', `${a.address}: ${a.outcome}`);
+    client.on('pong', (address, rtt) => {
+      if (!pongs.has(address)) pongs.set(address, rtt);
+    });
+    const found: string[] = [];
+    watch.on('tx', (r) => {
+      const parts = [...Object.values(r.received).map((v) => `+${formatBtc(BigInt(v))}`), ...Object.values(r.sent).map((v) => `-${formatBtc(BigInt(v))}`)];
+      found.push(`height ${r.height}: ${r.txid.slice(0, 16)}... ${parts.join(' ')}`);
+    });
+    let syncedAt = 0;
+    let scannedAt = 0;
+    client.once('synced', () => (syncedAt = performance.now()));
+    watch.once('balances', () => (scannedAt = performance.now()));
+    const c = client;
+    await c.start();
+    await waitFor(() => c.dialAttempts.length >= candidates.length, DEMO_TIMEOUT_MS, 'handshakes');
+    for (const a of c.dialAttempts.filter((h) => h.outcome !== 'connected')) say('handshake', `${a.address}: ${a.outcome}`);
 
     // 4. Ping/pong: the first ping goes out right after each handshake.
-    const pongs = await withTimeout(
-      Promise.all(
-        ready.map(
-          (p) =>
-            new Promise<number>((resolve) => {
-              if (p.state.ping.lastRtt !== undefined) return resolve(p.state.ping.lastRtt);
-              const on = (q: BitcoinPeer, rtt: number): void => {
-                if (q !== p) return;
-                client!.protocol.off('pong', on);
-                resolve(rtt);
-              };
-              client!.protocol.on('pong', on);
-            }),
-        ),
-      ),
-      DEMO_TIMEOUT_MS,
-      'pongs',
-    );
-    ready.forEach((p, i) => say('ping', `${formatHostPort(p.address)}: pong with matching nonce after ${formatMs(pongs[i])}`));
+    await waitFor(() => ready.every((p) => pongs.has(p.address)), DEMO_TIMEOUT_MS, 'pongs');
+    for (const p of ready) say('ping', `${p.address}: pong with matching nonce after ${formatMs(pongs.get(p.address))}`);
 
     // 5. The toy gossip network, on the same connection layer (while headers sync).
-    const { runToyNetwork } = await import('../../toy/index.js');
-    const toy = await runToyNetwork({ nodes: 5, topology: 'ring', blocks: 3, difficulty: 2, log });
+    const toy = await ToyNetwork.run({ nodes: 5, topology: 'ring', blocks: 3, difficulty: 2, log });
     for (const b of toy.blocks)
       say('toy', `block ${b.height} mined at node ${b.miner} reached ${b.reached}/${toy.nodes} nodes in ${formatMs(b.spreadMs)} (${b.messages} messages, ${b.duplicates} duplicates dropped)`);
     const tip = toy.tips[0];
     say('toy', `${toy.nodes}-node ${toy.topology}: ${toy.converged ? 'converged' : 'NOT converged'} on height ${tip?.height} ${tip?.hash.slice(0, 16)}...`);
 
     // 6. Header sync (headers-first, getheaders/headers in batches of 2,000), persisted.
-    const summary = await withTimeout(synced, DEMO_TIMEOUT_MS, 'header sync');
+    await withTimeout(c.synced(), DEMO_TIMEOUT_MS, 'header sync');
     view.finish();
+    const summary = c.syncSummary() as SyncSummary;
     say('sync', `synced ${summary.headersReceived} headers in ${summary.seconds.toFixed(2)} s (${Math.round(summary.headersPerSec)}/s) from ${summary.peersUsed.join(', ')}; tip ${summary.height} ${summary.tipHash.slice(0, 16)}...`);
 
-    // 7. Last, watch an address with compact block filters (BIP157/158).
-    const found: string[] = [];
-    watcher.on('tx', (r) => {
-      const parts = [...Object.entries(r.received).map(([, v]) => `+${formatBtc(BigInt(v))}`), ...Object.entries(r.sent).map(([, v]) => `-${formatBtc(BigInt(v))}`)];
-      found.push(`height ${r.height}: ${r.txid.slice(0, 16)}... ${parts.join(' ')}`);
-    });
-    const scanStart = performance.now();
-    await withTimeout(watcher.scanToTip(), DEMO_TIMEOUT_MS, 'filter scan');
-    say('watch', `scanned ${chain.height} compact filters for ${watched.address} in ${((performance.now() - scanStart) / 1000).toFixed(2)} s`);
+    // 7. Last, the address watch with compact block filters (BIP157/158), which began once
+    //    the headers were synced.
+    const balances = await withTimeout(watch.scanned(), DEMO_TIMEOUT_MS, 'filter scan');
+    say('watch', `scanned ${chain.height} compact filters for ${watched.address} in ${((scannedAt - syncedAt) / 1000).toFixed(2)} s (the scan began when the headers were synced)`);
     for (const f of found) say('watch', f);
-    const balance = watcher.wallet.balance(watched.address);
-    say('watch', `balance ${formatBtc(balance)} in ${watcher.wallet.unspent(watched.address).length} unspent output(s)`);
+    const balance = balances.addresses[0]?.balance ?? 0n;
+    say('watch', `balance ${formatBtc(balance)} in ${balances.addresses[0]?.utxos.length ?? 0} unspent output(s)`);
     const watchOk = balance === chain.balanceOf(watched.script) && found.length === 3;
-    await client.manager.close();
-    await watcher.idle();
-    watchStore.close();
-    store.close();
-    store = HeaderStore.open({ datadir, params, log });
+    const tried = c.dialAttempts.length;
+    await c.stop();
+    const store = HeaderStore.open({ datadir, params, log });
     say('sync', `reopened the datadir: height ${store.chain.height}, tip matches: ${store.chain.tip.hashHex === chain.headers.tip.hashHex ? 'yes' : 'NO'}`);
     const syncOk = store.chain.tip.hashHex === chain.headers.tip.hashHex && watchOk;
     store.close();
 
     // Summary.
     const ok = ready.length === servers.length && toy.converged && syncOk;
-    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried: connector.history.length, headers: summary.height, balanceSats: balance.toString(), toyConverged: toy.converged });
+    if (json) printJson({ step: 'summary', ok, peers: ready.length, tried, headers: summary.height, balanceSats: balance.toString(), toyConverged: toy.converged });
     else {
       printLine('');
       printLine(
         table([
           ['peer', 'agent', 'handshake', 'ping'],
-          ...ready.map((p, i) => [formatHostPort(p.address), p.state.remote?.userAgent ?? '?', formatMs(p.state.handshakeMs), formatMs(pongs[i])]),
+          ...ready.map((p) => [p.address, p.userAgent, formatMs(p.handshakeMs), formatMs(pongs.get(p.address))]),
         ]),
       );
       printLine('');
-      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${connector.history.length - ready.length} unreachable address(es) handled; ${summary.height} headers synced and stored; address watched (balance ${formatBtc(balance)}); toy network ${toy.converged ? 'converged' : 'did not converge'}`);
+      printLine(`demo ${ok ? 'complete' : 'FAILED'}: ${ready.length}/${servers.length} local peers reached, ${tried - ready.length} unreachable address(es) handled; ${summary.height} headers synced and stored; address watched (balance ${formatBtc(balance)}); toy network ${toy.converged ? 'converged' : 'did not converge'}`);
     }
     return ok ? EXIT_OK : EXIT_FAILURE;
   } finally {
-    await client?.manager.close();
+    await client?.stop();
     for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
     log.close();
   }
+}
+
+/** Polls `done` until it holds (the client reports dials and pongs as events; polling keeps this short). */
+function waitFor(done: () => boolean, ms: number, what: string): Promise<void> {
+  return withTimeout(
+    new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (!done()) return;
+        clearInterval(poll);
+        resolve();
+      }, 20);
+      poll.unref();
+    }),
+    ms,
+    what,
+  );
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

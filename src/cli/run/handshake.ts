@@ -1,30 +1,30 @@
-// Implementation of `spv handshake` (loaded only when the command runs).
-import { parseHostPort } from '../../util/address.js';
+// Implementation of `spv handshake` (loaded only when the command runs): the library's
+// handshake(), printed as a table or JSON.
+import { handshake, ProbeError } from '../../index.js';
 import { UsageError } from '../../util/errors.js';
-import { probePeer, ProbeError } from '../../bitcoin/probe.js';
 import { createLogger } from '../logger.js';
-import { resolveNetwork, type NetworkArgs } from '../network-options.js';
+import type { NetworkArgs } from '../network-options.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
+import { announceNetwork } from './client.js';
 import type { TraceArgs } from '../common-options.js';
 import { observeFromArgs } from '../observe.js';
 
 export async function runHandshake(args: NetworkArgs & TraceArgs & { address: string; timeout: number; json?: boolean; 'log-level'?: string }): Promise<number> {
-  const params = resolveNetwork(args);
-  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
+  const params = announceNetwork(args);
   if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
-  const to = parseHostPort(args.address, params.defaultPort);
   const log = createLogger(args['log-level'], args.json);
   const seen = await observeFromArgs(args, params, log);
   try {
-    const r = await probePeer(params, to, { timeoutMs: args.timeout, log, observer: seen.observer });
-    if (args.json) printJson({ ok: true, ...r });
+    const r = await handshake(args.address, { network: params.name, timeoutMs: args.timeout, log, observer: seen.observer });
+    const services = `0x${r.services.toString(16)}`;
+    if (args.json) printJson({ ok: true, ...r, protocolVersion: r.version, services });
     else {
       printLine(`handshake with ${r.address} (${r.network}) complete`);
       printLine(
         table([
-          ['protocol version', String(r.protocolVersion)],
-          ['services', `${r.services} ${r.serviceNames.join(' ') || 'NONE'}`],
+          ['protocol version', String(r.version)],
+          ['services', `${services} ${r.serviceNames.join(' ') || 'NONE'}`],
           ['user agent', r.userAgent],
           ['start height', String(r.startHeight)],
           ['relay', r.relay === undefined ? '(not sent)' : String(r.relay)],

@@ -1,69 +1,72 @@
-// Implementation of `spv sync`: open the store, find peers, sync headers until every peer
-// has told us all it has, print a summary. Exit 1 with the reason when that cannot happen.
-import { HeaderSync } from '../../bitcoin/header-sync.js';
+// Implementation of `spv sync`: an SpvClient until headers are synced with every peer, then a
+// summary. Exit 1 with the reason when no peer is reachable or the chain is below the
+// network's minimum chain work.
+import { SpvClient, SyncError, type SyncSummary } from '../../index.js';
 import { createLogger } from '../logger.js';
-import { resolveNetwork } from '../network-options.js';
 import { printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { progressMode, SyncProgressView } from '../progress.js';
 import type { SyncArgs } from '../commands/sync.js';
 import { untilSignal } from '../signals.js';
-import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
-import { openStore } from './chain-store.js';
-import { chainHeights, observeFromArgs } from '../observe.js';
+import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
+import { clientHeights, observeFromArgs } from '../observe.js';
 
 export async function runSync(args: SyncArgs): Promise<number> {
-  const params = resolveNetwork(args);
-  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
-  checkPeerArgs(args);
+  const params = announceNetwork(args);
   const log = createLogger(args['log-level'], args.json);
-  const store = openStore(params, args.datadir, log);
-  const chain = store.chain;
-  const sync = new HeaderSync({ chain, persist: () => store.flush(), log, responseTimeoutMs: args['stall-timeout'] });
+  let client: SpvClient | undefined;
+  const seen = await observeFromArgs(args, params, log, clientHeights(() => client));
+  client = new SpvClient(clientOptions(args, log, { stallTimeoutMs: args['stall-timeout'], observer: seen.observer }));
   const view = new SyncProgressView(progressMode(args.json), log);
-  sync.on('progress', (p) => view.update(p));
-  sync.on('reorg', (r, peer) => {
-    if (args.json) printJson({ event: 'reorg', depth: r.depth, forkHeight: r.forkHeight, oldTip: r.oldTip.hashHex, newTip: r.newTip.hashHex, peer });
+  client.on('progress', (p) => view.update(p));
+  client.on('reorg', (r) => {
+    if (args.json) printJson({ event: 'reorg', depth: r.depth, forkHeight: r.forkHeight, oldTip: r.oldTip.hash, newTip: r.newTip.hash, peer: r.peer });
   });
-  const seen = await observeFromArgs(args, params, log, chainHeights(chain));
-  const session = await startPeers(args, params, log, { services: [sync], startHeight: () => chain.height, observer: seen.observer });
+  const interrupted = new AbortController();
+  untilSignal().then(() => interrupted.abort());
   try {
-    const synced = new Promise<'synced'>((resolve) => sync.once('synced', () => resolve('synced')));
-    const outcome = await Promise.race([synced, session.exhausted, untilSignal()]);
+    await client.start();
+    await client.synced({ signal: interrupted.signal });
     view.finish();
-    const s = sync.summary();
-    if (outcome === 'synced') {
-      if (args.json) printJson({ event: 'synced', network: params.name, ...s });
-      else {
-        printLine(`synced ${params.name} headers`);
-        printLine(
-          table([
-            ['height', String(s.height)],
-            ['tip', s.tipHash],
-            ['headers received', `${s.headersReceived} in ${s.seconds.toFixed(2)} s (${Math.round(s.headersPerSec)}/s)`],
-            ['peers used', s.peersUsed.join(', ') || '(none: already at their tip)'],
-            ['chain work', s.belowMinimumWork ? 'BELOW the network minimum: not trusted' : 'at or above the network minimum'],
-          ]).replace(/^/gm, '  '),
-        );
-      }
-      if (s.belowMinimumWork) {
-        process.stderr.write(`spv: the peers' best chain (height ${s.height}) has less work than ${params.name}'s minimum chain work; not treating it as synced\n`);
+    printSummary(client.syncSummary() as SyncSummary, params.name, args.json);
+    return EXIT_OK;
+  } catch (err) {
+    view.finish();
+    if (!(err instanceof SyncError)) {
+      if (interrupted.signal.aborted) {
+        log.info(`interrupted: stopped at height ${client.syncSummary()?.height ?? 0}`);
         return EXIT_FAILURE;
       }
-      return EXIT_OK;
+      throw err;
     }
-    if (Array.isArray(outcome)) {
-      if (args.json) printJson({ event: 'no_reachable_peers', attempts: outcome, discovery: session.report, height: s.height });
-      else writeNoPeersSummary(params.name, session.report, outcome);
-      return EXIT_FAILURE;
-    }
-    log.info(`${outcome}: stopped at height ${s.height}`);
+    if (err.code === 'below_minimum_work' && err.details.summary) {
+      printSummary(err.details.summary, params.name, args.json);
+      process.stderr.write(`spv: ${err.message}; not treating it as synced\n`);
+    } else if (err.code === 'no_reachable_peers') {
+      if (args.json) printJson({ event: 'no_reachable_peers', attempts: err.details.attempts, discovery: err.details.report, height: client.syncSummary()?.height });
+      else writeNoPeersSummary(params.name, err.details.report, err.details.attempts ?? []);
+    } else process.stderr.write(`spv: ${err.message}\n`);
     return EXIT_FAILURE;
   } finally {
-    session.connector.stop();
-    await session.node.manager.close();
+    await client.stop();
     seen.close();
-    store.close();
     log.close();
   }
+}
+
+function printSummary(s: SyncSummary, network: string, json: boolean | undefined): void {
+  if (json) {
+    printJson({ event: 'synced', network, ...s });
+    return;
+  }
+  printLine(`synced ${network} headers`);
+  printLine(
+    table([
+      ['height', String(s.height)],
+      ['tip', s.tipHash],
+      ['headers received', `${s.headersReceived} in ${s.seconds.toFixed(2)} s (${Math.round(s.headersPerSec)}/s)`],
+      ['peers used', s.peersUsed.join(', ') || '(none: already at their tip)'],
+      ['chain work', s.belowMinimumWork ? 'BELOW the network minimum: not trusted' : 'at or above the network minimum'],
+    ]).replace(/^/gm, '  '),
+  );
 }

@@ -1,128 +1,113 @@
-// Implementation of `spv watch`: addresses checked before any traffic; header sync; then a
-// compact-filter (or --bloom) scan from the saved height; every relevant transaction printed
-// as it is found; balances and unspent outputs; then new blocks as they arrive. State lives in
-// the datadir and a restart resumes the scan.
-import { toHex } from '../../util/bytes.js';
+// Implementation of `spv watch`: an SpvClient with an address watch. Addresses are checked
+// before any traffic; every relevant transaction is printed as it is found, then balances and
+// unspent outputs; new blocks are followed unless --no-follow. State lives in the datadir and
+// a restart resumes the scan.
+import { SpvClient, SyncError, SpvError, formatBtc, type Balances, type WatchTx } from '../../index.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
-import { decodeAddress } from '../../wallet/address.js';
-import { formatBtc, type TxRecord, type Wallet, type WatchedScript } from '../../wallet/wallet.js';
-import { WatchStore } from '../../wallet/watch-store.js';
-import { HeaderSync } from '../../bitcoin/header-sync.js';
-import { Watcher } from '../../bitcoin/watcher.js';
-import { NODE_BLOOM, NODE_COMPACT_FILTERS } from '../../bitcoin/services.js';
 import { createLogger } from '../logger.js';
-import { resolveNetwork } from '../network-options.js';
 import { printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { progressMode, SyncProgressView } from '../progress.js';
 import type { WatchArgs } from '../commands/watch.js';
 import { untilSignal } from '../signals.js';
-import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
-import { chainHeights, observeFromArgs } from '../observe.js';
-import { openStore } from './chain-store.js';
+import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
+import { clientHeights, observeFromArgs } from '../observe.js';
 
 export async function runWatch(args: WatchArgs): Promise<number> {
-  const params = resolveNetwork(args);
-  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
-  checkPeerArgs(args);
-  if (!Number.isInteger(args['from-height']) || args['from-height'] < 0) throw new UsageError('bad_from_height', '--from-height must be a whole number >= 0');
-  if (!(args['fp-rate'] > 0 && args['fp-rate'] < 1)) throw new UsageError('bad_fp_rate', '--fp-rate must be between 0 and 1');
-  // Every address is checked before any network traffic.
-  const watched: WatchedScript[] = [];
-  for (const a of args.address) {
-    try {
-      watched.push({ address: a, script: toHex(decodeAddress(a, params).script) });
-    } catch (err) {
-      throw new UsageError('bad_address', `--address ${a}: ${errorMessage(err)}`);
-    }
-  }
-
+  const params = announceNetwork(args);
   const log = createLogger(args['log-level'], args.json);
-  const store = openStore(params, args.datadir, log);
-  const chain = store.chain;
-  const ws = new WatchStore(store.datadir);
-  if (ws.tornBytes) log.warn(`recovered a torn filter-header record (${ws.tornBytes} bytes)`);
+  const json = args.json ?? false;
+  let client: SpvClient | undefined;
+  const seen = await observeFromArgs(args, params, log, clientHeights(() => client));
+  client = new SpvClient(clientOptions(args, log, { observer: seen.observer }));
+  // Every address is checked before any network traffic (exit 2 on a bad one).
+  const watch = (() => {
+    try {
+      return client.watch(args.address, { fromHeight: args['from-height'], bloom: args.bloom, fpRate: args['fp-rate'], follow: args.follow });
+    } catch (err) {
+      log.close();
+      if (!(err instanceof SpvError)) throw err;
+      if (err.code === 'bad_address') throw new UsageError(err.code, `--address ${err.message}`);
+      if (err.code === 'bad_fp_rate') throw new UsageError(err.code, '--fp-rate must be between 0 and 1');
+      if (err.code === 'bad_from_height') throw new UsageError(err.code, '--from-height must be a whole number >= 0');
+      throw err;
+    }
+  })();
 
-  const emitJson = (event: string, fields: Record<string, unknown>): void => {
-    if (args.json) printJson({ event, ...fields });
-  };
-  const printRecord = (r: TxRecord, verb: 'tx' | 'undone'): void => {
-    const confirmations = chain.height - r.height + 1;
-    if (args.json) return emitJson(verb, { ...r, confirmations });
+  const printTx = (r: WatchTx, verb: 'tx' | 'undone'): void => {
+    if (json) return printJson({ event: verb, ...r });
     const parts = [...Object.entries(r.received).map(([a, v]) => `+${formatBtc(BigInt(v))} to ${a}`), ...Object.entries(r.sent).map(([a, v]) => `-${formatBtc(BigInt(v))} from ${a}`)];
-    printLine(`${verb === 'undone' ? 'UNDONE (reorg) ' : ''}${r.txid} height ${r.height} (${confirmations} conf) block ${r.blockHash.slice(0, 16)}…  ${parts.join(', ')}`);
+    printLine(`${verb === 'undone' ? 'UNDONE (reorg) ' : ''}${r.txid} height ${r.height} (${r.confirmations} conf) block ${r.blockHash.slice(0, 16)}…  ${parts.join(', ')}`);
   };
-
-  const sync = new HeaderSync({ chain, persist: () => store.flush(), log });
-  const watcher = new Watcher({ params, chain, sync, store: ws, watched, fromHeight: args['from-height'], bloom: args.bloom, fpRate: args['fp-rate'], log });
   const view = new SyncProgressView(progressMode(args.json), log, 'blocks scanned');
   let scanStarted = 0;
   let scanFrom = 0;
-  watcher.on('progress', (p) => {
+  watch.on('progress', (p) => {
+    if (scanStarted === 0) {
+      scanStarted = performance.now();
+      scanFrom = p.height;
+    }
     const secs = Math.max(1e-3, (performance.now() - scanStarted) / 1000);
     view.update({ height: p.height, peerHeight: p.tip, headersPerSec: (p.height - scanFrom + 1) / secs, peer: '' });
   });
-  watcher.on('tx', (r) => printRecord(r, 'tx'));
-  watcher.on('undone', (r) => printRecord(r, 'undone'));
-  watcher.on('liar', (peer, why) => emitJson('banned', { peer, reason: why }));
-
-  // Peers that can serve what the scan needs: DNS seeds asked with the matching service filter
-  // (x49 = NETWORK|WITNESS|COMPACT_FILTERS, xd = NETWORK|BLOOM|WITNESS; networks.md 6.1), and
-  // outbound peers without the service dropped and replaced.
-  const seen = await observeFromArgs(args, params, log, chainHeights(chain));
-  const session = await startPeers(args, params, log, {
-    observer: seen.observer,
-    services: [sync, ...watcher.services],
-    startHeight: () => chain.height,
-    requiredServices: args.bloom ? NODE_BLOOM : NODE_COMPACT_FILTERS,
-    serviceFilters: args.bloom ? ['xd', 'x9'] : ['x49', 'x9'],
+  watch.on('tx', (r) => printTx(r, 'tx'));
+  watch.on('undone', (r) => printTx(r, 'undone'));
+  watch.on('banned', (peer, why) => {
+    if (json) printJson({ event: 'banned', peer, reason: why });
   });
+  let firstDone = false;
+  watch.on('balances', (b) => {
+    if (firstDone) printBalances(b, json, watch.history().length);
+  });
+
+  const interrupted = new AbortController();
+  untilSignal().then(() => interrupted.abort());
+  const lostPeers = new Promise<'lost'>((resolve) => client.once('exhausted', () => resolve('lost')));
   try {
-    const synced = new Promise<'synced'>((resolve) => sync.once('synced', () => resolve('synced')));
-    const first = await Promise.race([synced, session.exhausted, untilSignal()]);
-    if (Array.isArray(first)) {
-      if (args.json) emitJson('no_reachable_peers', { attempts: first, discovery: session.report });
-      else writeNoPeersSummary(params.name, session.report, first);
-      return EXIT_FAILURE;
-    }
-    if (first !== 'synced') return EXIT_OK;
-    scanStarted = performance.now();
-    scanFrom = watcher.scannedHeight + 1;
-    await watcher.scanToTip();
+    await client.start();
+    const first = await watch.scanned({ signal: interrupted.signal });
+    firstDone = true;
     view.finish();
-    printSummary(watcher.wallet, chain.height, args.json ?? false);
+    printBalances(first, json, watch.history().length);
     if (!args.follow) return EXIT_OK;
-    watcher.follow();
-    const end = await Promise.race([session.exhausted, untilSignal()]);
-    await watcher.idle();
-    printSummary(watcher.wallet, chain.height, args.json ?? false);
-    if (Array.isArray(end)) {
-      process.stderr.write(`spv: lost every peer; the scan is saved at height ${watcher.scannedHeight}\n`);
+    const end = await Promise.race([lostPeers, new Promise<'signal'>((resolve) => interrupted.signal.addEventListener('abort', () => resolve('signal')))]);
+    await client.stop();
+    printBalances(watch.balances(), json, watch.history().length);
+    if (end === 'lost') {
+      process.stderr.write(`spv: lost every peer; the scan is saved at height ${watch.scannedHeight}\n`);
       return EXIT_FAILURE;
     }
     return EXIT_OK;
   } catch (err) {
     view.finish();
-    process.stderr.write(`spv: watch failed: ${errorMessage(err)} (scan saved at height ${watcher.scannedHeight})\n`);
+    if (interrupted.signal.aborted) return EXIT_OK;
+    if (err instanceof SyncError && err.code === 'no_reachable_peers') {
+      if (json) printJson({ event: 'no_reachable_peers', attempts: err.details.attempts, discovery: err.details.report });
+      else writeNoPeersSummary(params.name, err.details.report, err.details.attempts ?? []);
+      return EXIT_FAILURE;
+    }
+    if (err instanceof SyncError && err.code === 'below_minimum_work') {
+      if (json) printJson({ event: 'below_minimum_work', height: err.details.summary?.height });
+      process.stderr.write(`spv: ${err.message}: not scanning it for payments\n`);
+      return EXIT_FAILURE;
+    }
+    if (err instanceof SpvError && err.code === 'datadir_locked') throw err;
+    process.stderr.write(`spv: watch failed: ${errorMessage(err)} (scan saved at height ${watch.scannedHeight})\n`);
     return EXIT_FAILURE;
   } finally {
-    session.connector.stop();
-    await session.node.manager.close();
+    await client.stop();
     seen.close();
-    ws.close();
-    store.close();
     log.close();
   }
 }
 
-function printSummary(wallet: Wallet, tip: number, json: boolean): void {
-  const rows = wallet.watched.map((w) => ({ address: w.address, balance: wallet.balance(w.address), utxos: wallet.unspent(w.address) }));
+function printBalances(b: Balances, json: boolean, transactions: number): void {
   if (json) {
-    printJson({ event: 'balances', tip, addresses: rows.map((r) => ({ address: r.address, balance: r.balance.toString(), utxos: r.utxos })) });
+    printJson({ event: 'balances', tip: b.tip, addresses: b.addresses.map((r) => ({ address: r.address, balance: r.balance.toString(), utxos: r.utxos })) });
     return;
   }
-  printLine(`\nat height ${tip}: ${wallet.records.length} transaction(s)`);
-  printLine(table([['address', 'balance', 'unspent outputs'], ...rows.map((r) => [r.address, formatBtc(r.balance), String(r.utxos.length)])]).replace(/^/gm, '  '));
-  for (const r of rows)
-    for (const u of r.utxos) printLine(`  ${u.txid}:${u.vout}  ${formatBtc(BigInt(u.value))}  height ${u.height} (${tip - u.height + 1} conf)  ${r.address}`);
+  printLine(`\nat height ${b.tip}: ${transactions} transaction(s)`);
+  printLine(table([['address', 'balance', 'unspent outputs'], ...b.addresses.map((r) => [r.address, formatBtc(r.balance), String(r.utxos.length)])]).replace(/^/gm, '  '));
+  for (const r of b.addresses)
+    for (const u of r.utxos) printLine(`  ${u.txid}:${u.vout}  ${formatBtc(BigInt(u.value))}  height ${u.height} (${b.tip - u.height + 1} conf)  ${r.address}`);
 }

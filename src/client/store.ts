@@ -1,8 +1,8 @@
-// Opening the header store for a command, with what recovery did said in the log.
-import type { NetworkParams } from '../../params/networks.js';
-import type { Log } from '../../util/log.js';
-import { defaultDatadir } from '../../chain/datadir.js';
-import { HeaderStore } from '../../chain/header-store.js';
+// Opening the header store for a client, with what recovery did said in the log.
+import type { NetworkParams } from '../params/networks.js';
+import type { Log } from '../util/log.js';
+import { defaultDatadir } from '../chain/datadir.js';
+import { HeaderStore } from '../chain/header-store.js';
 
 export function openStore(params: NetworkParams, datadir: string | undefined, log: Log): HeaderStore {
   const dir = datadir ?? defaultDatadir(params);

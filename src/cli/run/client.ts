@@ -1,0 +1,45 @@
+// What the CLI's client commands share: their arguments as SpvClientOptions, the network's
+// deprecation note, and the "no reachable peers" summary on stderr.
+import type { DialAttempt, DiscoveryReport, Log, NetworkParams, SpvClientOptions } from '../../index.js';
+import { UsageError } from '../../util/errors.js';
+import type { PeerOptionArgs } from '../peer-options.js';
+import { resolveNetwork, type NetworkArgs } from '../network-options.js';
+
+/** Checks the shared peer options (exit 2 on bad ones) and maps them onto the library's. */
+export function clientOptions(args: NetworkArgs & PeerOptionArgs, log: Log, extra: Partial<SpvClientOptions> = {}): SpvClientOptions {
+  const params = resolveNetwork(args);
+  if (!Number.isInteger(args['max-peers']) || args['max-peers'] < 1) throw new UsageError('bad_max_peers', '--max-peers must be a positive integer');
+  if (!(args.timeout > 0)) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
+  return {
+    network: params.name,
+    datadir: args.datadir,
+    peers: args.connect,
+    maxPeers: args['max-peers'],
+    dns: args.dns,
+    dnsServer: args['dns-server'],
+    seedsFile: args['seeds-file'],
+    timeoutMs: args.timeout,
+    log,
+    ...extra,
+  };
+}
+
+/** The chosen network, with Core's deprecation note (testnet3) on stderr. */
+export function announceNetwork(args: NetworkArgs): NetworkParams {
+  const params = resolveNetwork(args);
+  if (params.deprecation) process.stderr.write(`Warning: ${params.deprecation}\n`);
+  return params;
+}
+
+/** The "no reachable peers" summary: every seed and every dial, one line each, on stderr. */
+export function writeNoPeersSummary(network: string, report: DiscoveryReport | undefined, attempts: readonly DialAttempt[]): void {
+  const w = (s: string): boolean => process.stderr.write(`${s}\n`);
+  w(`spv: no reachable peers on ${network}: tried ${attempts.length} address(es)`);
+  if (report) {
+    for (const s of report.dns) w(`  dns seed ${s.seed}: ${s.error ? s.error.message : `${s.addresses.length} addresses`}`);
+    if (report.dnsSkipped) w(`  dns: skipped (${report.dnsSkipped})`);
+    w(`  fixed seeds: ${report.fixed.file} (${report.fixed.use}${report.fixed.addresses !== undefined ? `, ${report.fixed.addresses} addresses` : ''})`);
+  }
+  for (const a of attempts.slice(0, 50)) w(`  ${a.address} [${a.source}]: ${a.outcome}`);
+  if (attempts.length > 50) w(`  ... and ${attempts.length - 50} more`);
+}

@@ -1,0 +1,46 @@
+// handshake(): one peer, one version/verack handshake and one ping, as `spv handshake` does.
+import { parseHostPort } from '../util/address.js';
+import type { Log } from '../util/log.js';
+import { probePeer, type HandshakeReport } from '../bitcoin/probe.js';
+import { networkParams, type NetworkName, type PeerInfo } from './types.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
+
+export interface HandshakeOptions {
+  readonly network: NetworkName;
+  /** Connect + handshake + first pong deadline, ms (default 10,000). */
+  readonly timeoutMs?: number;
+  readonly log?: Log;
+  /** Sees every message sent and received (the CLI's --trace and --capture). */
+  readonly observer?: MessageObserver<Message>;
+}
+
+export function peerInfoFrom(r: HandshakeReport): PeerInfo {
+  return {
+    address: r.address,
+    network: r.network,
+    version: r.protocolVersion,
+    services: BigInt(r.services),
+    serviceNames: r.serviceNames,
+    userAgent: r.userAgent,
+    startHeight: r.startHeight,
+    relay: r.relay,
+    clockOffsetS: r.clockOffsetS,
+    wtxidRelay: r.wtxidRelay,
+    sendAddrV2: r.sendAddrV2,
+    handshakeMs: r.handshakeMs,
+    pingMs: r.pingMs,
+  };
+}
+
+/**
+ * Connects to `address` (host:port, [v6]:port, or a host alone for the network's default
+ * port), completes the version/verack handshake as Bitcoin Core does, measures one ping and
+ * disconnects. Rejects with a `ProbeError` whose `code` is one of `refused`, `timeout`,
+ * `wrong_network`, `malformed`, `closed` or `error`.
+ */
+export async function handshake(address: string, opts: HandshakeOptions): Promise<PeerInfo> {
+  const params = networkParams(opts.network);
+  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, observer: opts.observer });
+  return peerInfoFrom(report);
+}
