@@ -47,6 +47,7 @@ export { silentLog, MemoryLog, type Log, type LogLevel, type LogFields } from '.
 // The wire codec, for tool builders.
 export { encodeMessage, decodeMessage, createMessageDecoder } from './client/codec.js';
 export type { Message } from './wire/message.js';
+export type { MessageObserver, MessageDirection } from './net/observer.js';
 
 // The toy gossip chain.
 export { ToyNode, type ToyNodeOptions, type ToyPeerInfo } from './toy/node.js';

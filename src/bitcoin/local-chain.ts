@@ -15,7 +15,7 @@ import { BlockServer, type BlockLie } from './block-server.js';
 import { FilterServer, type FilterLie } from './filter-server.js';
 import { HeaderServer } from './header-server.js';
 import type { ForkOptions, ForkResult, LocalBlock, LocalBlockChain, PaymentRequest } from './local-blocks.js';
-import { createBitcoinNode, type BitcoinNode } from './node.js';
+import { createBitcoinNode, type BitcoinNode, type BitcoinNodeOptions } from './node.js';
 import type { BitcoinPeer } from './protocol.js';
 import type { Message } from '../wire/message.js';
 import { Mempool } from './mempool.js';
@@ -85,6 +85,8 @@ export interface LocalPeerOptions {
   beforeServe?: (peer: BitcoinPeer, msg: Message) => void;
   /** Accept BIP324 v2 beside v1 on the port and advertise NODE_P2P_V2. Default false. */
   v2transport?: boolean;
+  /** Sees every message in and out (spv serve --trace / --capture). */
+  observer?: BitcoinNodeOptions['observer'];
 }
 
 export interface LocalPeer {
@@ -124,6 +126,7 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     maxInbound: opts.maxInbound,
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     banDurationMs: opts.banDurationMs,
+    observer: opts.observer,
   });
   const headerServer = new HeaderServer(chain.headers);
   const mempool = new Mempool({

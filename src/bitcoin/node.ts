@@ -5,6 +5,7 @@ import { silentLog, type Log } from '../util/log.js';
 import type { Message } from '../wire/message.js';
 import { PeerManager } from '../net/peer-manager.js';
 import { BitcoinTransports } from '../transport/transports.js';
+import type { MessageObserver } from '../net/observer.js';
 import { BitcoinProtocol, type BitcoinPeerState, type BitcoinProtocolOptions } from './protocol.js';
 
 export interface BitcoinNodeOptions extends Omit<BitcoinProtocolOptions, 'log'> {
@@ -17,6 +18,8 @@ export interface BitcoinNodeOptions extends Omit<BitcoinProtocolOptions, 'log'> 
    * ones that ask for it. Default false here; the CLI's default is on. Advertising
    * NODE_P2P_V2 is the caller's choice (`services`): only listeners do. */
   v2transport?: boolean;
+  /** Sees every message in and out: the CLI's --trace and --capture. */
+  observer?: MessageObserver<Message>;
 }
 
 export interface BitcoinNode {
@@ -41,6 +44,7 @@ export function createBitcoinNode(opts: BitcoinNodeOptions): BitcoinNode {
     maxInbound: opts.maxInbound,
     banDurationMs: opts.banDurationMs,
     now: opts.now,
+    observer: opts.observer,
   });
   return { params: opts.params, protocol, manager, transports, log };
 }

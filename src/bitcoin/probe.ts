@@ -7,6 +7,8 @@ import type { Log } from '../util/log.js';
 import type { NetworkParams } from '../params/networks.js';
 import type { DisconnectReason } from '../net/disconnect.js';
 import { createBitcoinNode } from './node.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
 import type { BitcoinPeer, RemoteVersion } from './protocol.js';
 import { serviceNames } from './services.js';
 
@@ -100,13 +102,15 @@ export interface ProbeOptions {
   /** Try BIP324 v2 first, as Core does for a manual address (falls back to v1 once when the
    * peer hangs up before sending its key). Default false here; `spv handshake` turns it on. */
   v2transport?: boolean;
+  /** Sees every message sent and received (the CLI's --trace and --capture). */
+  observer?: MessageObserver<Message>;
 }
 
 /** Connect, handshake, measure one ping, disconnect. */
 export async function probePeer(params: NetworkParams, to: PeerAddress, opts: ProbeOptions = {}): Promise<HandshakeReport> {
   const timeoutMs = opts.timeoutMs ?? HANDSHAKE_COMMAND_TIMEOUT_MS;
   const v2 = opts.v2transport ?? false;
-  const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, v2transport: v2 });
+  const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, v2transport: v2, observer: opts.observer });
   const deadline = Date.now() + timeoutMs;
   try {
     let peer: BitcoinPeer;

@@ -6,11 +6,19 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands/index.js';
 import { reportFatal } from './exit.js';
+import { BARE_TRACE_FLAG } from './common-options.js';
 
 /** package.json's version, set by scripts/bundle.js; yargs finds it itself when unbundled. */
 declare const __SPV_VERSION__: string | undefined;
 
-const cli = yargs(hideBin(process.argv))
+// `spv decode … | head`: a closed stdout ends the program quietly, as other Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+const argv = hideBin(process.argv).map((a) => (a === BARE_TRACE_FLAG ? `${BARE_TRACE_FLAG}=summary` : a));
+const cli = yargs(argv)
   .scriptName('spv')
   .usage('$0 <command> [options]\n\nA Bitcoin SPV light client for the test networks, plus a toy gossip blockchain.')
   .strict()

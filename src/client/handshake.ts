@@ -3,6 +3,8 @@ import { parseHostPort } from '../util/address.js';
 import type { Log } from '../util/log.js';
 import { probePeer, type HandshakeReport } from '../bitcoin/probe.js';
 import { networkParams, type NetworkName, type PeerInfo } from './types.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
 
 export interface HandshakeOptions {
   readonly network: NetworkName;
@@ -11,6 +13,8 @@ export interface HandshakeOptions {
   readonly log?: Log;
   /** BIP324: try v2 first, fall back to v1 once (default false; `spv handshake` turns it on). */
   readonly v2transport?: boolean;
+  /** Sees every message sent and received (the CLI's --trace and --capture). */
+  readonly observer?: MessageObserver<Message>;
 }
 
 export function peerInfoFrom(r: HandshakeReport): PeerInfo {
@@ -42,6 +46,6 @@ export function peerInfoFrom(r: HandshakeReport): PeerInfo {
  */
 export async function handshake(address: string, opts: HandshakeOptions): Promise<PeerInfo> {
   const params = networkParams(opts.network);
-  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, v2transport: opts.v2transport });
+  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, v2transport: opts.v2transport, observer: opts.observer });
   return peerInfoFrom(report);
 }

@@ -12,6 +12,8 @@ import { createBitcoinNode, type BitcoinNode } from '../bitcoin/node.js';
 import { AddressRelay, KnownAddresses } from '../bitcoin/address-relay.js';
 import { OutboundConnector, type DialAttempt } from '../bitcoin/outbound.js';
 import type { PeerService } from '../bitcoin/protocol.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
 
 /** Candidates taken from the address book per addr message received. */
 const GOSSIP_CANDIDATES_PER_MESSAGE = 16;
@@ -73,6 +75,7 @@ export async function startPeers(
     relay?: boolean;
     /** Services we advertise (default NODE_NONE). */
     ourServices?: bigint;
+    observer?: MessageObserver<Message>;
   } = {},
 ): Promise<PeerSession> {
   checkPeerSourceOptions(source);
@@ -94,7 +97,7 @@ export async function startPeers(
   for (const s of report.dns) log.info(`dns seed ${s.seed}: ${s.addresses.length} addresses in ${Math.round(s.durationMs)} ms${s.error ? ` (${s.error.message})` : ''}`);
   log.info(`discovery: ${candidates.length} candidates (dns ${report.dnsAddresses}, fixed seeds ${onlyManual ? 'not used' : report.fixed.use}, manual ${report.manual})`);
 
-  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices, v2transport: source.v2transport ?? false });
+  const node = createBitcoinNode({ params, log, handshakeTimeoutMs: source.timeoutMs, connectTimeoutMs: source.timeoutMs, startHeight: opts.startHeight, relay: opts.relay, services: opts.ourServices, v2transport: source.v2transport ?? false, observer: opts.observer });
   const connector = new OutboundConnector(node, source.maxPeers, opts.requiredServices);
   const book = new AddressBook();
   node.protocol.use(

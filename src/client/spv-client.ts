@@ -15,6 +15,8 @@ import type { BitcoinPeer, PeerService } from '../bitcoin/protocol.js';
 import type { DialAttempt } from '../bitcoin/outbound.js';
 import { reportFor } from '../bitcoin/probe.js';
 import type { DiscoveryReport } from '../discovery/discover.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
 import { AddressWatch, type WatchOptions } from './address-watch.js';
 import { peerInfoFrom } from './handshake.js';
 import { startPeers, checkPeerSourceOptions, type PeerSession } from './peers.js';
@@ -53,6 +55,8 @@ export interface SpvClientOptions {
   /** Services known for an address (as Core's addrman records them from gossip); an address
    * offering NODE_P2P_V2 is dialed with v2 first. */
   readonly knownServices?: (host: string, port: number) => bigint | undefined;
+  /** Sees every message sent and received (the CLI's --trace and --capture); see net/observer.ts. */
+  readonly observer?: MessageObserver<Message>;
 }
 
 /** A connected peer as the client sees it now. */
@@ -177,7 +181,7 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
           knownServices: this.opts.knownServices,
         },
         this.log,
-        { services, startHeight: () => this.store?.chain.height ?? 0, requiredServices: watch?.requiredServices, serviceFilters: watch?.serviceFilters, relay: watch?.relay },
+        { services, startHeight: () => this.store?.chain.height ?? 0, requiredServices: watch?.requiredServices, serviceFilters: watch?.serviceFilters, relay: watch?.relay, observer: this.opts.observer },
       );
       this.session = session;
     } catch (err) {

@@ -29,7 +29,12 @@ export type WireErrorCode =
 export class WireError extends SpvError {
   declare readonly code: WireErrorCode;
 
-  constructor(code: WireErrorCode, message: string) {
+  /** Byte offset in the payload where the bad field starts, when the reader knows it
+   * (`spv decode` points at it). Absent for errors found after a whole field was read. */
+  readonly offset: number | undefined;
+
+  constructor(code: WireErrorCode, message: string, offset?: number) {
     super(code, message);
+    this.offset = offset;
   }
 }

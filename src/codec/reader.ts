@@ -28,7 +28,7 @@ export class ByteReader {
   /** Claims `n` bytes and returns their start offset, or throws 'truncated'. */
   private take(n: number, what: string): number {
     if (n > this.buf.length - this.pos) {
-      throw new WireError('truncated', `${what}: needs ${n} bytes, ${this.buf.length - this.pos} left`);
+      throw new WireError('truncated', `${what}: needs ${n} bytes, ${this.buf.length - this.pos} left`, this.pos);
     }
     const at = this.pos;
     this.pos += n;
@@ -71,7 +71,7 @@ export class ByteReader {
 
   /** A view of the next `n` bytes. */
   bytes(n: number, what = 'bytes'): Uint8Array {
-    if (!Number.isSafeInteger(n) || n < 0) throw new WireError('bad_value', `${what}: bad length ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new WireError('bad_value', `${what}: bad length ${n}`, this.pos);
     const at = this.take(n, what);
     return this.buf.subarray(at, at + n);
   }
@@ -91,40 +91,42 @@ export class ByteReader {
 
   /** A CompactSize of any value up to 2^64-1 (e.g. addrv2 services), canonical form only. */
   compactSizeU64(what = 'compact size'): bigint {
+    const at = this.pos;
     const first = this.u8(what);
     if (first < 0xfd) return BigInt(first);
     if (first === 0xfd) {
       const v = this.u16le(what);
-      if (v < 0xfd) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfd ${v}`);
+      if (v < 0xfd) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfd ${v}`, at);
       return BigInt(v);
     }
     if (first === 0xfe) {
       const v = this.u32le(what);
-      if (v < 0x10000) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfe ${v}`);
+      if (v < 0x10000) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfe ${v}`, at);
       return BigInt(v);
     }
     const v = this.u64le(what);
-    if (v < 0x100000000n) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xff ${v}`);
+    if (v < 0x100000000n) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xff ${v}`, at);
     return v;
   }
 
   /** A CompactSize used as a length or count: canonical and at most MAX_SIZE (Core range check). */
   compactSize(what = 'compact size'): number {
+    const at = this.pos;
     const first = this.u8(what);
     if (first < 0xfd) return first;
     let v: number;
     if (first === 0xfd) {
       v = this.u16le(what);
-      if (v < 0xfd) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfd ${v}`);
+      if (v < 0xfd) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfd ${v}`, at);
     } else if (first === 0xfe) {
       v = this.u32le(what);
-      if (v < 0x10000) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfe ${v}`);
+      if (v < 0x10000) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xfe ${v}`, at);
     } else {
       const big = this.u64le(what);
-      if (big < 0x100000000n) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xff ${big}`);
-      throw new WireError('oversized', `${what}: CompactSize ${big} above MAX_SIZE ${MAX_SIZE}`);
+      if (big < 0x100000000n) throw new WireError('non_canonical', `${what}: non-canonical CompactSize 0xff ${big}`, at);
+      throw new WireError('oversized', `${what}: CompactSize ${big} above MAX_SIZE ${MAX_SIZE}`, at);
     }
-    if (v > MAX_SIZE) throw new WireError('oversized', `${what}: CompactSize ${v} above MAX_SIZE ${MAX_SIZE}`);
+    if (v > MAX_SIZE) throw new WireError('oversized', `${what}: CompactSize ${v} above MAX_SIZE ${MAX_SIZE}`, at);
     return v;
   }
 
@@ -133,18 +135,20 @@ export class ByteReader {
    * so a lying count fails here, before the caller allocates anything for it.
    */
   count(max: number, minItemSize: number, what = 'count'): number {
+    const at = this.pos;
     const n = this.compactSize(what);
-    if (n > max) throw new WireError('too_many', `${what}: ${n} items, limit ${max}`);
+    if (n > max) throw new WireError('too_many', `${what}: ${n} items, limit ${max}`, at);
     if (n * minItemSize > this.remaining) {
-      throw new WireError('truncated', `${what}: ${n} items need at least ${n * minItemSize} bytes, ${this.remaining} left`);
+      throw new WireError('truncated', `${what}: ${n} items need at least ${n * minItemSize} bytes, ${this.remaining} left`, at);
     }
     return n;
   }
 
   /** CompactSize length + that many bytes (a view), length at most `max`. */
   varBytes(max: number, what = 'var_bytes'): Uint8Array {
+    const at = this.pos;
     const n = this.compactSize(what);
-    if (n > max) throw new WireError('bad_value', `${what}: ${n} bytes, limit ${max}`);
+    if (n > max) throw new WireError('bad_value', `${what}: ${n} bytes, limit ${max}`, at);
     return this.bytes(n, what);
   }
 
@@ -156,7 +160,7 @@ export class ByteReader {
   /** Throws 'trailing_bytes' unless every byte was read. */
   end(what = 'payload'): void {
     if (this.pos !== this.buf.length) {
-      throw new WireError('trailing_bytes', `${what}: ${this.buf.length - this.pos} bytes left over`);
+      throw new WireError('trailing_bytes', `${what}: ${this.buf.length - this.pos} bytes left over`, this.pos);
     }
   }
 }

@@ -49,7 +49,7 @@ export class ByteWriter {
     return this;
   }
 
-  bool(v: boolean): this {
+  bool(v: boolean, _what = 'bool'): this {
     const at = this.grow(1);
     this.buf[at] = v ? 1 : 0;
     return this;
@@ -97,7 +97,8 @@ export class ByteWriter {
     return this;
   }
 
-  bytes(b: Uint8Array): this {
+  /** `_what` names the field for the annotated dump (wire/describe); the plain writer ignores it. */
+  bytes(b: Uint8Array, _what = 'bytes'): this {
     const at = this.grow(b.length);
     this.buf.set(b, at);
     return this;
@@ -106,7 +107,7 @@ export class ByteWriter {
   /** Exactly `size` bytes (hashes, raw headers, fixed-size addresses). */
   fixedBytes(b: Uint8Array, size: number, what = 'bytes'): this {
     if (b.length !== size) throw new WireError('bad_value', `${what}: ${b.length} bytes, expected ${size}`);
-    return this.bytes(b);
+    return this.bytes(b, what);
   }
 
   /** `n` zero bytes (e.g. room for the envelope header, filled in later). */
@@ -129,7 +130,7 @@ export class ByteWriter {
   /** CompactSize length + bytes; throws if longer than `max`. */
   varBytes(b: Uint8Array, max: number, what = 'var_bytes'): this {
     if (b.length > max) throw new WireError('bad_value', `${what}: ${b.length} bytes, limit ${max}`);
-    return this.compactSize(b.length, what).bytes(b);
+    return this.compactSize(b.length, what).bytes(b, what);
   }
 
   /** CompactSize length + UTF-8 bytes; `max` counts bytes, not characters. */

@@ -11,6 +11,7 @@ import { reason, type DisconnectReason } from './disconnect.js';
 import { NetError } from './errors.js';
 import { Peer, type PeerHost } from './peer.js';
 import { framedTransports, type TransportFactory, type TransportKind } from './transport.js';
+import type { MessageObserver } from './observer.js';
 
 /** What a protocol mode plugs into the manager. State S lives on each Peer. */
 export interface Protocol<M, S> {
@@ -55,6 +56,8 @@ export interface PeerManagerOptions<M, S> {
   /** Injected for tests; defaults to Date.now and Math.random. */
   now?: () => number;
   random?: () => number;
+  /** Sees every message in and out (the live trace, capture files); see observer.ts. */
+  observer?: MessageObserver<M>;
 }
 
 export interface PeerManagerEvents<M, S> {
@@ -75,7 +78,8 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
   private readonly protocol: Protocol<M, S>;
   private readonly transports: TransportFactory<M>;
   readonly log: Log;
-  private readonly opts: Required<Omit<PeerManagerOptions<M, S>, 'codec' | 'protocol' | 'log' | 'transports'>>;
+  readonly observer: MessageObserver<M> | undefined;
+  private readonly opts: Required<Omit<PeerManagerOptions<M, S>, 'codec' | 'protocol' | 'log' | 'transports' | 'observer'>>;
   /** Local address each outbound peer was dialed from (a transport retry dials from it again). */
   private readonly localAddresses = new WeakMap<Peer<M, S>, string>();
   private readonly live = new Set<Peer<M, S>>();
@@ -92,6 +96,7 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
     this.protocol = options.protocol;
     this.transports = options.transports ?? framedTransports(options.codec);
     this.log = options.log ?? silentLog;
+    this.observer = options.observer;
     this.opts = {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
@@ -241,7 +246,9 @@ export class PeerManager<M, S> extends EventEmitter<PeerManagerEvents<M, S>> imp
 
   // --- PeerHost: called by Peer -------------------------------------------------------
 
-  onPeerMessage(peer: Peer<M, unknown>, message: M): void {
+  onPeerMessage(peer: Peer<M, unknown>, message: M, wireSize: number): void {
+    // Core captures a received message when it is processed, not when its bytes arrive.
+    this.observer?.message(peer, 'recv', message, wireSize, undefined);
     try {
       this.protocol.onMessage(peer as Peer<M, S>, message);
     } catch (err) {

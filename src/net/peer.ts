@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { PeerAddress } from '../util/address.js';
 import { reason, type DisconnectReason } from './disconnect.js';
 import type { Direction, Transport, TransportKind } from './transport.js';
+import type { MessageObserver } from './observer.js';
 
 export type { Direction };
 
@@ -25,7 +26,7 @@ export interface PeerStats {
 
 /** What the peer manager hands a Peer so it can report back without a cycle of imports. */
 export interface PeerHost<M> {
-  onPeerMessage(peer: Peer<M, unknown>, message: M): void;
+  onPeerMessage(peer: Peer<M, unknown>, message: M, wireSize: number): void;
   onPeerInvalidFrame(peer: Peer<M, unknown>, error: Error, misbehaving: boolean): void;
   onPeerClosed(peer: Peer<M, unknown>, why: DisconnectReason): void;
   misbehaving(peer: Peer<M, unknown>, code: string, message: string): void;
@@ -33,6 +34,8 @@ export interface PeerHost<M> {
   /** The transport asked to retry over a new connection (see Transport.retryAfterClose): dial
    * the same address again and hand the socket to `peer.resume`, or `peer.fail`. */
   redial?(peer: Peer<M, unknown>): void;
+  /** Sees every message sent and received (trace, capture); undefined when nobody watches. */
+  readonly observer?: MessageObserver<M> | undefined;
 }
 
 export class Peer<M, S = unknown> {
@@ -92,13 +95,19 @@ export class Peer<M, S = unknown> {
   get sendQueueBytes(): number {
     return this.socket.writableLength;
   }
+  /** Our end's port (an outbound connection's ephemeral port is the peer's view of us). */
+  get localPort(): number | undefined {
+    return this.socket.localPort;
+  }
   get label(): string {
     return `${this.direction === 'inbound' ? 'in' : 'out'}#${this.id} ${this.address.host}:${this.address.port}`;
   }
 
   send(message: M): void {
     if (this.closed) return;
-    this.conn.send(message);
+    const wireSize = this.conn.send(message);
+    // Sent frames' bytes are the transport's (v2: encrypted); observers re-encode what they show.
+    this.host.observer?.message(this as Peer<M, unknown>, 'sent', message, wireSize, undefined);
     this.stats.messagesOut++;
     this.flush();
   }
@@ -214,7 +223,7 @@ export class Peer<M, S = unknown> {
       switch (frame.kind) {
         case 'message':
           this.stats.messagesIn++;
-          this.host.onPeerMessage(this as Peer<M, unknown>, frame.message);
+          this.host.onPeerMessage(this as Peer<M, unknown>, frame.message, frame.bytes);
           break;
         case 'invalid':
           this.stats.invalidFrames++;

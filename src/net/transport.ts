@@ -20,8 +20,9 @@ export interface Transport<M> {
   /** Bytes from the socket, in any chunking → completed frames in order. Never throws; after
    * a `fatal` frame nothing more. May queue output (handshake replies). */
   receive(chunk: Uint8Array): Frame<M>[];
-  /** Queue a message; its bytes appear in `takeOutput` (at once, or when a handshake allows). */
-  send(message: M): void;
+  /** Queue a message; its bytes appear in `takeOutput` (at once, or when a handshake allows).
+   * Returns the bytes it takes on the wire. */
+  send(message: M): number;
   /** Bytes to write, in order; empties the queue. */
   takeOutput(): Uint8Array[];
   /** The remote closed the connection. A transport may answer with another transport to retry
@@ -67,8 +68,10 @@ export class FramedTransport<M> implements Transport<M> {
   receive(chunk: Uint8Array): Frame<M>[] {
     return this.decoder.push(chunk);
   }
-  send(message: M): void {
-    this.output.push(this.codec.encode(message));
+  send(message: M): number {
+    const frame = this.codec.encode(message);
+    this.output.push(frame);
+    return frame.length;
   }
   takeOutput(): Uint8Array[] {
     const out = this.output;

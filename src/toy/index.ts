@@ -13,5 +13,5 @@ export { ToyBlockStore, TOY_BLOCKS_FILE } from './store.js';
 export { ToyNode, type ToyNodeOptions, type ToyPeerInfo } from './node.js';
 export {
   buildTopology, runToyNetwork, seededRandom, TOPOLOGIES, waitUntil, type ToyBlockSpread, type ToyNetworkOptions,
-  type ToyNetworkReport, type ToyTopology,
+  type ToyNetworkReport, type ToyTopology, type ToyPropagationEvent,
 } from './network.js';

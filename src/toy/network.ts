@@ -60,6 +60,18 @@ export interface ToyNodeTip {
   readonly peers: number;
 }
 
+/** One node getting one block: who had it first, from whom, when (what the picture animates). */
+export interface ToyPropagationEvent {
+  readonly hash: string;
+  readonly node: number;
+  /** The neighbour it came from; null when the node mined it (or the sender is unknown). */
+  readonly from: number | null;
+  /** `accepted`: the first copy, kept; `duplicate`: a later copy, dropped. */
+  readonly kind: 'accepted' | 'duplicate';
+  /** Milliseconds since the network started (the report's clock). */
+  readonly atMs: number;
+}
+
 export interface ToyNetworkReport {
   readonly nodes: number;
   readonly topology: ToyTopology;
@@ -68,6 +80,8 @@ export interface ToyNetworkReport {
   readonly blocks: readonly ToyBlockSpread[];
   readonly tips: readonly ToyNodeTip[];
   readonly converged: boolean;
+  /** Every accepted and duplicate copy of the mined blocks, in time order. */
+  readonly propagation: readonly ToyPropagationEvent[];
   readonly medianSpreadMs: number | undefined;
   readonly messagesPerBlock: number;
   readonly forwardsPerNodePerBlock: number;
@@ -184,6 +198,8 @@ export async function runToyNetwork(options: ToyNetworkOptions): Promise<ToyNetw
     const messages = new Map<string, number>();
     const forwarders = new Map<string, Set<number>>();
     const duplicates = new Map<string, number>();
+    const propagation: ToyPropagationEvent[] = [];
+    const senderOf = peerResolver(nodes);
     nodes.forEach((node, i) =>
       node.on('toy', (e: ToyEvent) => {
         switch (e.type) {
@@ -191,6 +207,7 @@ export async function runToyNetwork(options: ToyNetworkOptions): Promise<ToyNetw
             const list = acceptedAt.get(e.block.hash) ?? [];
             list.push(performance.now());
             acceptedAt.set(e.block.hash, list);
+            propagation.push({ hash: e.block.hash, node: i, from: senderOf(i, e.from), kind: 'accepted', atMs: performance.now() - started });
             break;
           }
           case 'relayed':
@@ -200,6 +217,7 @@ export async function runToyNetwork(options: ToyNetworkOptions): Promise<ToyNetw
             break;
           case 'duplicate':
             duplicates.set(e.hash, (duplicates.get(e.hash) ?? 0) + 1);
+            propagation.push({ hash: e.hash, node: i, from: senderOf(i, e.from), kind: 'duplicate', atMs: performance.now() - started });
             break;
           case 'reorg':
           case 'rejected':
@@ -261,6 +279,7 @@ export async function runToyNetwork(options: ToyNetworkOptions): Promise<ToyNetw
     const totalForwards = spreads.reduce((a, s) => a + s.forwards, 0);
     const totalDup = spreads.reduce((a, s) => a + s.duplicates, 0);
     const k = Math.max(1, spreads.length);
+    const minedHashes = new Set(mined.map((m) => m.hash));
     return {
       nodes: n,
       topology,
@@ -269,6 +288,7 @@ export async function runToyNetwork(options: ToyNetworkOptions): Promise<ToyNetw
       blocks: spreads,
       tips,
       converged,
+      propagation: propagation.filter((p) => minedHashes.has(p.hash)),
       medianSpreadMs: median(spreads.flatMap((s) => (s.spreadMs === undefined ? [] : [s.spreadMs]))),
       messagesPerBlock: totalMessages / k,
       forwardsPerNodePerBlock: totalForwards / k / n,
@@ -278,6 +298,30 @@ export async function runToyNetwork(options: ToyNetworkOptions): Promise<ToyNetw
   } finally {
     await Promise.all(nodes.map((x) => x.close()));
   }
+}
+
+/**
+ * Which node a peer id of node `i` is: outbound peers by the port they listen on, inbound ones
+ * by the ephemeral port the dialing node's outbound connection uses. null for our own blocks
+ * (peer id -1) and for a peer that is already gone.
+ */
+function peerResolver(nodes: readonly ToyNode[]): (i: number, peerId: number) => number | null {
+  const byListenPort = new Map(nodes.map((n, i) => [n.address!.port, i]));
+  let byDialPort = new Map<number, number>();
+  const refresh = (): void => {
+    byDialPort = new Map();
+    nodes.forEach((n, i) => {
+      for (const p of n.peers) if (p.direction === 'outbound' && p.localPort !== undefined) byDialPort.set(p.localPort, i);
+    });
+  };
+  return (i, peerId) => {
+    if (peerId < 0) return null;
+    const p = nodes[i]!.peers.find((x) => x.id === peerId);
+    if (!p) return null;
+    if (p.direction === 'outbound') return byListenPort.get(p.address.port) ?? null;
+    if (!byDialPort.has(p.address.port)) refresh();
+    return byDialPort.get(p.address.port) ?? null;
+  };
 }
 
 /** Resolve once no node has reported anything for `quietMs` (at most `maxMs`). */

@@ -45,6 +45,9 @@ export interface ToyNodeOptions {
 export interface ToyPeerInfo {
   readonly id: number;
   readonly label: string;
+  /** The remote end (a listener for outbound peers, an ephemeral port for inbound ones). */
+  readonly address: PeerAddress;
+  readonly localPort: number | undefined;
   readonly direction: 'inbound' | 'outbound';
   readonly kind: ToyPeerKind;
   readonly established: boolean;
@@ -118,6 +121,8 @@ export class ToyNode extends EventEmitter<ToyNodeEvents> {
     return [...this.byId.values()].map((p) => ({
       id: p.id,
       label: p.label,
+      address: p.address,
+      localPort: p.localPort,
       direction: p.direction,
       kind: p.state.kind,
       established: p.established,

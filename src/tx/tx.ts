@@ -200,21 +200,22 @@ export interface TxFields {
   readonly lockTime: number;
 }
 
-function writeTx(w: ByteWriter, tx: TxFields, withWitness: boolean): number {
+/** Serializes `tx` into `w` (also used by wire/describe to name every byte); returns where the outputs end. */
+export function writeTx(w: ByteWriter, tx: TxFields, withWitness: boolean): number {
   const start = w.length;
   w.i32le(tx.version, 'tx.version');
-  if (withWitness) w.u8(SEGWIT_MARKER).u8(SEGWIT_FLAG);
-  w.compactSize(tx.inputs.length);
+  if (withWitness) w.u8(SEGWIT_MARKER, 'tx.marker').u8(SEGWIT_FLAG, 'tx.flag');
+  w.compactSize(tx.inputs.length, 'tx.vin.count');
   for (const i of tx.inputs) {
     w.fixedBytes(i.prevout.txid, 32, 'tx.vin.prevout.txid').u32le(i.prevout.vout, 'tx.vin.prevout.vout');
     w.varBytes(i.scriptSig, Number.MAX_SAFE_INTEGER, 'tx.vin.scriptSig').u32le(i.sequence, 'tx.vin.sequence');
   }
-  w.compactSize(tx.outputs.length);
+  w.compactSize(tx.outputs.length, 'tx.vout.count');
   for (const o of tx.outputs) w.i64le(o.value, 'tx.vout.value').varBytes(o.scriptPubKey, Number.MAX_SAFE_INTEGER, 'tx.vout.scriptPubKey');
   const outputsEnd = w.length - start;
   if (withWitness) {
     for (const i of tx.inputs) {
-      w.compactSize(i.witness.length);
+      w.compactSize(i.witness.length, 'tx.witness.count');
       for (const item of i.witness) w.varBytes(item, Number.MAX_SAFE_INTEGER, 'tx.witness.item');
     }
   }

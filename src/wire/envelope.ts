@@ -71,11 +71,12 @@ export function maxPayloadFor(name: string): number {
 /**
  * Decodes one payload by command name. Unknown names give `{ command: 'unknown' }` (a value,
  * not an error); a malformed payload throws WireError. Byte fields are views of `payload`.
+ * `checkCap` false skips the per-command size cap (`spv decode` names the field that overflows).
  */
-export function decodePayload(name: string, payload: Uint8Array): Message {
+export function decodePayload(name: string, payload: Uint8Array, checkCap = true): Message {
   const codec = BY_COMMAND.get(name);
   if (codec === undefined) return { command: 'unknown', name, payload };
-  if (payload.length > codec.MAX_PAYLOAD) {
+  if (checkCap && payload.length > codec.MAX_PAYLOAD) {
     throw new WireError('oversized', `${name}: payload of ${payload.length} bytes, limit ${codec.MAX_PAYLOAD}`);
   }
   return codec.decode(payload);
@@ -120,8 +121,8 @@ function assertNever(m: never): never {
   throw new WireError('bad_value', `cannot encode message ${JSON.stringify((m as { command?: unknown }).command)}`);
 }
 
-/** Writes the payload of `m` and returns its command name. */
-function writePayload(w: ByteWriter, m: Message): string {
+/** Writes the payload of `m` and returns its command name (wire/describe passes a recording writer). */
+export function writePayload(w: ByteWriter, m: Message): string {
   switch (m.command) {
     case 'version': version.encode(w, m); break;
     case 'verack': verack.encode(w, m); break;

@@ -39,7 +39,7 @@ export function readInventory(r: ByteReader, what: string): InvItem[] {
 
 export function writeInventory(w: ByteWriter, items: readonly InvItem[], what: string): void {
   if (items.length > MAX_INV_SZ) throw new WireError('too_many', `${what}: ${items.length} items, limit ${MAX_INV_SZ}`);
-  w.compactSize(items.length);
+  w.compactSize(items.length, `${what}.count`);
   const typeLabel = `${what}.type`;
   const hashLabel = `${what}.hash`;
   for (const it of items) w.u32le(it.type, typeLabel).fixedBytes(it.hash, 32, hashLabel);

@@ -20,7 +20,7 @@ export function readNetAddress(r: ByteReader, what: string): NetAddress {
 export function writeNetAddress(w: ByteWriter, a: NetAddress, what: string): void {
   const ip = ip16FromHost(a.host);
   if (!ip) throw new WireError('bad_value', `${what}: host ${JSON.stringify(a.host)} is not an IPv4 or IPv6 address`);
-  w.u64le(a.services, `${what}.services`).bytes(ip).u16be(a.port, `${what}.port`);
+  w.u64le(a.services, `${what}.services`).bytes(ip, `${what}.ip`).u16be(a.port, `${what}.port`);
 }
 
 export function readTimedNetAddress(r: ByteReader, what: string): TimedNetAddress {

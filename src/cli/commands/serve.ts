@@ -1,10 +1,10 @@
 // `spv serve --listen host:port`: a local peer for demos and tests: handshake, addresses, headers,
 // and with --blocks (or --pay/--spend) full blocks, BIP157/158 compact filters and BIP37.
 import type { CommandModule } from 'yargs';
-import { withCommonOptions, type CommonArgs } from '../common-options.js';
+import { withCommonOptions, withTraceOptions, type CommonArgs, type TraceArgs } from '../common-options.js';
 import { withNetworkOptions, type NetworkArgs } from '../network-options.js';
 
-export interface ServeArgs extends NetworkArgs, CommonArgs {
+export interface ServeArgs extends NetworkArgs, CommonArgs, TraceArgs {
   listen?: string;
   'max-inbound': number;
   timeout: number;
@@ -24,7 +24,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'Run a local peer: handshake, pong, getaddr, getheaders; with --blocks also blocks, compact filters (BIP157/158) and BIP37 (default listen 127.0.0.1:<network port>)',
   builder: (y) =>
-    withCommonOptions(withNetworkOptions(y))
+    withTraceOptions(withCommonOptions(withNetworkOptions(y)))
       .option('listen', { type: 'string', describe: 'host:port to listen on (port 0 picks a free one)' })
       .option('v2transport', { type: 'boolean', default: true, describe: 'accept BIP324 v2 and v1 on the one port and advertise NODE_P2P_V2 (--no-v2transport: v1 only, like Core -v2transport=0)' })
       .option('max-inbound', { type: 'number', default: 32, describe: 'inbound connection cap' })

@@ -1,10 +1,10 @@
 // `spv sync`: the one-shot header sync.
 import type { CommandModule } from 'yargs';
-import { withCommonOptions, type CommonArgs } from '../common-options.js';
+import { withCommonOptions, withTraceOptions, type CommonArgs, type TraceArgs } from '../common-options.js';
 import { withNetworkOptions, type NetworkArgs } from '../network-options.js';
 import { withPeerOptions, type PeerOptionArgs } from '../peer-options.js';
 
-export interface SyncArgs extends NetworkArgs, CommonArgs, PeerOptionArgs {
+export interface SyncArgs extends NetworkArgs, CommonArgs, PeerOptionArgs, TraceArgs {
   'stall-timeout': number;
 }
 
@@ -12,7 +12,7 @@ export const syncCommand: CommandModule<object, SyncArgs> = {
   command: 'sync',
   describe: "Sync headers to the best peer's tip, print a summary and exit",
   builder: (y) =>
-    withPeerOptions(withCommonOptions(withNetworkOptions(y)), 4).option('stall-timeout', {
+    withPeerOptions(withTraceOptions(withCommonOptions(withNetworkOptions(y))), 4).option('stall-timeout', {
       type: 'number',
       default: 30_000,
       describe: 'drop a peer that does not answer getheaders within this many ms',

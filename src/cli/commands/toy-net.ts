@@ -1,6 +1,7 @@
 // `spv toy-net --nodes N`: the local toy-network mode. Starts N toy nodes on loopback in a
 // topology, mines K blocks at random nodes, and prints how each block spread and every node's
 // converged tip (or the whole report as JSON with --json). Exit 1 if the nodes did not converge.
+// --html FILE / --svg FILE also draw it: the graph, each block's spread, a propagation chart.
 import type { CommandModule } from 'yargs';
 import { withCommonOptions, type CommonArgs } from '../common-options.js';
 
@@ -11,6 +12,8 @@ export interface ToyNetArgs extends CommonArgs {
   difficulty: number;
   degree: number;
   seed?: number;
+  html?: string;
+  svg?: string;
 }
 
 /** Loopback sockets are cheap, but one process mines and validates for all nodes. */
@@ -27,6 +30,8 @@ export const toyNetCommand: CommandModule<object, ToyNetArgs> = {
       .option('difficulty', { type: 'number', default: 2, describe: 'proof of work: leading zero bytes' })
       .option('degree', { type: 'number', default: 3, describe: 'minimum connections per node (random topology)' })
       .option('seed', { type: 'number', describe: 'seed for topology and miner choice (repeatable runs)' })
+      .option('html', { type: 'string', describe: 'write a self-contained HTML page: the graph, each block\'s spread animated, a propagation chart' })
+      .option('svg', { type: 'string', describe: 'write a static SVG picture of the same' })
       .example('$0 toy-net --nodes 5 --topology ring --blocks 3', '') as never,
   handler: async (args) => {
     process.exitCode = await runToyNet(args);
@@ -54,28 +59,17 @@ async function runToyNet(args: ToyNetArgs): Promise<number> {
     log,
     random: args.seed === undefined ? undefined : toy.seededRandom(args.seed),
   });
+  if (args.html !== undefined || args.svg !== undefined) {
+    const [{ writeFileAtomic }, { toyNetHtml }, { toyNetSvg }] = await Promise.all([import('../../util/atomic-file.js'), import('../picture/html.js'), import('../picture/svg.js')]);
+    if (args.html !== undefined) writeFileAtomic(args.html, toyNetHtml(report));
+    if (args.svg !== undefined) writeFileAtomic(args.svg, toyNetSvg(report));
+    for (const f of [args.html, args.svg]) if (f !== undefined) log.info(`wrote ${f}`);
+  }
   if (json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return report.converged ? 0 : 1;
   }
-  const w = (s: string): void => void process.stdout.write(`${s}\n`);
-  w(`toy network: ${report.nodes} nodes, ${report.topology} topology, ${report.edges.length} connections, difficulty ${report.difficulty}`);
-  w('');
-  w('height  hash          miner  all nodes after  messages  forwards  duplicates dropped');
-  for (const b of report.blocks)
-    w(
-      `${String(b.height).padStart(6)}  ${b.hash.slice(0, 12)}  ${String(b.miner).padStart(5)}  ` +
-        `${(b.spreadMs === undefined ? `${b.reached}/${report.nodes} only` : `${b.spreadMs.toFixed(1)} ms`).padStart(15)}  ` +
-        `${String(b.messages).padStart(8)}  ${String(b.forwards).padStart(8)}  ${String(b.duplicates).padStart(18)}`,
-    );
-  w('');
-  w('node  port   height  tip               peers');
-  for (const t of report.tips) w(`${String(t.node).padStart(4)}  ${String(t.port).padEnd(5)}  ${String(t.height).padStart(6)}  ${t.hash.slice(0, 16)}  ${String(t.peers).padStart(5)}`);
-  w('');
-  const med = report.medianSpreadMs === undefined ? 'n/a' : `${report.medianSpreadMs.toFixed(1)} ms`;
-  w(
-    `${report.converged ? 'converged' : 'NOT converged'}: median spread ${med}, ${report.messagesPerBlock.toFixed(1)} messages/block, ` +
-      `${report.forwardsPerNodePerBlock.toFixed(2)} forwards/node/block, ${report.duplicatesPerBlock.toFixed(1)} duplicates/block`,
-  );
+  const { toyNetLines } = await import('../picture/svg.js');
+  for (const line of toyNetLines(report)) process.stdout.write(`${line}\n`);
   return report.converged ? 0 : 1;
 }

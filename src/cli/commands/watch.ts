@@ -1,10 +1,10 @@
 // `spv watch --address ...`: find every transaction paying to or spending from the addresses.
 import type { CommandModule } from 'yargs';
-import { withCommonOptions, type CommonArgs } from '../common-options.js';
+import { withCommonOptions, withTraceOptions, type CommonArgs, type TraceArgs } from '../common-options.js';
 import { withNetworkOptions, type NetworkArgs } from '../network-options.js';
 import { withPeerOptions, type PeerOptionArgs } from '../peer-options.js';
 
-export interface WatchArgs extends NetworkArgs, CommonArgs, PeerOptionArgs {
+export interface WatchArgs extends NetworkArgs, CommonArgs, PeerOptionArgs, TraceArgs {
   address: string[];
   'from-height': number;
   bloom: boolean;
@@ -17,7 +17,7 @@ export const watchCommand: CommandModule<object, WatchArgs> = {
   command: 'watch',
   describe: 'Watch addresses: compact block filters (BIP157/158, default) or BIP37 bloom filters (--bloom)',
   builder: (y) =>
-    withPeerOptions(withCommonOptions(withNetworkOptions(y)), 4)
+    withPeerOptions(withTraceOptions(withCommonOptions(withNetworkOptions(y))), 4)
       .option('address', { type: 'string', array: true, demandOption: true, describe: 'an address of the chosen network (repeatable)' })
       .option('from-height', { type: 'number', default: 0, describe: 'scan from this block height (earlier payments are not seen)' })
       .option('bloom', { type: 'boolean', default: false, describe: 'use BIP37 bloom filters (reveals your addresses to the peer; see README)' })

@@ -10,6 +10,7 @@ import { progressMode, SyncProgressView } from '../progress.js';
 import type { ConnectArgs } from '../commands/connect.js';
 import { untilSignal } from '../signals.js';
 import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
+import { clientHeights, observeFromArgs } from '../observe.js';
 
 function peerRow(p: ConnectedPeer): string[] {
   return [p.address, transportLabel(p), p.userAgent, String(p.version), String(p.startHeight), formatMs(p.pingMs)];
@@ -21,7 +22,9 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
   const emit = (event: string, fields: Record<string, unknown>): void => {
     if (args.json) printJson({ event, ...fields });
   };
-  const client = new SpvClient(clientOptions(args, log, { sync: args.sync }));
+  let client: SpvClient | undefined;
+  const seen = await observeFromArgs(args, params, log, clientHeights(() => client));
+  client = new SpvClient(clientOptions(args, log, { sync: args.sync, observer: seen.observer }));
   if (args.sync) {
     const view = new SyncProgressView(progressMode(args.json), log);
     client.on('progress', (p) => view.update(p));
@@ -80,6 +83,7 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
     log.info(`${outcome}: closing ${client.peers().length} connection(s)`);
   }
   await client.stop();
+  seen.close();
   log.close();
   return code;
 }

@@ -8,13 +8,16 @@ import type { NetworkArgs } from '../network-options.js';
 import { formatMs, printJson, printLine, table } from '../output.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import { announceNetwork } from './client.js';
+import type { TraceArgs } from '../common-options.js';
+import { observeFromArgs } from '../observe.js';
 
-export async function runHandshake(args: NetworkArgs & { address: string; timeout: number; v2transport?: boolean; json?: boolean; 'log-level'?: string }): Promise<number> {
+export async function runHandshake(args: NetworkArgs & TraceArgs & { address: string; timeout: number; v2transport?: boolean; json?: boolean; 'log-level'?: string }): Promise<number> {
   const params = announceNetwork(args);
   if (!Number.isFinite(args.timeout) || args.timeout <= 0) throw new UsageError('bad_timeout', '--timeout must be a positive number of ms');
   const log = createLogger(args['log-level'], args.json);
+  const seen = await observeFromArgs(args, params, log);
   try {
-    const r = await handshake(args.address, { network: params.name, timeoutMs: args.timeout, log, v2transport: args.v2transport ?? true });
+    const r = await handshake(args.address, { network: params.name, timeoutMs: args.timeout, log, v2transport: args.v2transport ?? true, observer: seen.observer });
     const services = `0x${r.services.toString(16)}`;
     if (args.json) printJson({ ok: true, ...r, protocolVersion: r.version, services });
     else {
@@ -42,6 +45,7 @@ export async function runHandshake(args: NetworkArgs & { address: string; timeou
     else process.stderr.write(`spv: handshake with ${args.address} failed: ${err.message}\n`);
     return EXIT_FAILURE;
   } finally {
+    seen.close();
     log.close();
   }
 }

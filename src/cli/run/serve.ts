@@ -16,6 +16,7 @@ import { generatedChain, TipMiner } from '../../bitcoin/local-chain.js';
 import { HeaderChain } from '../../chain/header-chain.js';
 import { HeaderStore } from '../../chain/header-store.js';
 import { createLogger } from '../logger.js';
+import { chainHeights, observeFromArgs } from '../observe.js';
 import { resolveNetwork } from '../network-options.js';
 import { printJson, printLine } from '../output.js';
 import { EXIT_OK } from '../exit.js';
@@ -77,9 +78,10 @@ export async function runServe(args: ServeArgs): Promise<number> {
   const chain = store?.chain ?? (args.generate !== undefined ? generatedChain(params, args.generate, args.seed) : new HeaderChain(params));
   if (args.generate !== undefined) log.info(`generated ${args.generate} regtest headers in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
   const server = new HeaderServer(chain);
+  const seen = await observeFromArgs(args, params, log, chainHeights(chain));
   // BIP324: a listener that accepts v2 advertises NODE_P2P_V2 (Core sets it with -v2transport).
   const v2 = args.v2transport ?? true;
-  const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height, v2transport: v2, services: v2 ? NODE_P2P_V2 : 0n });
+  const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height, v2transport: v2, services: v2 ? NODE_P2P_V2 : 0n, observer: seen.observer });
   node.protocol.use(new AddressRelay({ known, requestFromOutbound: false }));
   node.protocol.use(server);
   let miner: NodeJS.Timeout | undefined;
@@ -102,6 +104,7 @@ export async function runServe(args: ServeArgs): Promise<number> {
   log.info(`${sig}: shutting down`);
   if (miner) clearInterval(miner);
   await node.manager.close();
+  seen.close();
   store?.close();
   log.close();
   return EXIT_OK;
@@ -121,7 +124,8 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   const started = performance.now();
   const chain = LocalBlockChain.generate(params, { blocks: n, seed: args.seed, payments, fillerOutputs: args['filler-outputs'] });
   log.info(`generated ${n} regtest blocks in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
-  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, v2transport: args.v2transport ?? true });
+  const seen = await observeFromArgs(args, params, log, chainHeights(chain.headers));
+  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, v2transport: args.v2transport ?? true, observer: seen.observer });
   const known = new KnownAddresses();
   const now = Math.floor(Date.now() / 1000);
   for (const a of args.addr ?? []) {
@@ -166,6 +170,7 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   log.info(`${sig}: shutting down`);
   if (miner) clearInterval(miner);
   await peer.close();
+  seen.close();
   log.close();
   return EXIT_OK;
 }

@@ -9,11 +9,14 @@ import { progressMode, SyncProgressView } from '../progress.js';
 import type { SyncArgs } from '../commands/sync.js';
 import { untilSignal } from '../signals.js';
 import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
+import { clientHeights, observeFromArgs } from '../observe.js';
 
 export async function runSync(args: SyncArgs): Promise<number> {
   const params = announceNetwork(args);
   const log = createLogger(args['log-level'], args.json);
-  const client = new SpvClient(clientOptions(args, log, { stallTimeoutMs: args['stall-timeout'] }));
+  let client: SpvClient | undefined;
+  const seen = await observeFromArgs(args, params, log, clientHeights(() => client));
+  client = new SpvClient(clientOptions(args, log, { stallTimeoutMs: args['stall-timeout'], observer: seen.observer }));
   const view = new SyncProgressView(progressMode(args.json), log);
   client.on('progress', (p) => view.update(p));
   client.on('reorg', (r) => {
@@ -46,6 +49,7 @@ export async function runSync(args: SyncArgs): Promise<number> {
     return EXIT_FAILURE;
   } finally {
     await client.stop();
+    seen.close();
     log.close();
   }
 }

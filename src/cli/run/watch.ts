@@ -11,12 +11,15 @@ import { progressMode, SyncProgressView } from '../progress.js';
 import type { WatchArgs } from '../commands/watch.js';
 import { untilSignal } from '../signals.js';
 import { announceNetwork, clientOptions, writeNoPeersSummary } from './client.js';
+import { clientHeights, observeFromArgs } from '../observe.js';
 
 export async function runWatch(args: WatchArgs): Promise<number> {
   const params = announceNetwork(args);
   const log = createLogger(args['log-level'], args.json);
   const json = args.json ?? false;
-  const client = new SpvClient(clientOptions(args, log));
+  let client: SpvClient | undefined;
+  const seen = await observeFromArgs(args, params, log, clientHeights(() => client));
+  client = new SpvClient(clientOptions(args, log, { observer: seen.observer }));
   // Every address is checked before any network traffic (exit 2 on a bad one).
   const watch = (() => {
     try {
@@ -105,6 +108,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     return EXIT_FAILURE;
   } finally {
     await client.stop();
+    seen.close();
     log.close();
   }
 }

@@ -124,14 +124,16 @@ export class V2Transport implements Transport<Message> {
     return key + this.garbageFill + this.lengthFill + this.packetFill;
   }
 
-  send(message: Message): void {
+  send(message: Message): number {
     if (this.v1) return this.v1.send(message);
-    if (this.recv === Recv.Dead) return;
+    if (this.recv === Recv.Dead) return 0;
     if (!this.versionSent) {
       this.pending.push(message);
-      return;
+      return wireSize(encodeContents(message)); // its size once the keys exist
     }
-    this.output.push(this.cipher!.encrypt(encodeContents(message), EMPTY));
+    const contents = encodeContents(message);
+    this.output.push(this.cipher!.encrypt(contents, EMPTY));
+    return wireSize(contents);
   }
 
   takeOutput(): Uint8Array[] {
@@ -349,3 +351,8 @@ export class V2Transport implements Transport<Message> {
 }
 
 export { EXPANSION };
+
+/** Bytes a packet with these contents takes on the wire (length, header, contents, tag). */
+function wireSize([prefix, payload]: [Uint8Array, Uint8Array]): number {
+  return prefix.length + payload.length + EXPANSION;
+}

@@ -14,7 +14,7 @@ export function encode(w: ByteWriter, m: AddrMessage): void {
   if (m.addresses.length > MAX_ADDR_TO_SEND) {
     throw new WireError('too_many', `addr: ${m.addresses.length} addresses, limit ${MAX_ADDR_TO_SEND}`);
   }
-  w.compactSize(m.addresses.length);
+  w.compactSize(m.addresses.length, 'addr.count');
   for (const a of m.addresses) writeTimedNetAddress(w, a, 'addr.address');
 }
 

@@ -60,7 +60,7 @@ export function encode(w: ByteWriter, m: AddrV2Message): void {
   if (m.addresses.length > MAX_ADDR_TO_SEND) {
     throw new WireError('too_many', `addrv2: ${m.addresses.length} addresses, limit ${MAX_ADDR_TO_SEND}`);
   }
-  w.compactSize(m.addresses.length);
+  w.compactSize(m.addresses.length, 'addrv2.count');
   for (const e of m.addresses) {
     checkLength(e.networkId, e.addr.length);
     w.u32le(e.time, 'addrv2.time')

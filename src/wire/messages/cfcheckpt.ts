@@ -13,7 +13,7 @@ export const MAX_PAYLOAD = 1 + 32 + 3 + 32 * MAX_CFCHECKPT_HEADERS;
 
 export function encode(w: ByteWriter, m: CFCheckptMessage): void {
   if (m.filterHeaders.length > MAX_CFCHECKPT_HEADERS) throw new WireError('too_many', `cfcheckpt: ${m.filterHeaders.length} filter headers, limit ${MAX_CFCHECKPT_HEADERS}`);
-  w.u8(m.filterType, 'cfcheckpt.filter_type').fixedBytes(m.stopHash, 32, 'cfcheckpt.stop_hash').compactSize(m.filterHeaders.length);
+  w.u8(m.filterType, 'cfcheckpt.filter_type').fixedBytes(m.stopHash, 32, 'cfcheckpt.stop_hash').compactSize(m.filterHeaders.length, 'cfcheckpt.count');
   for (const h of m.filterHeaders) w.fixedBytes(h, 32, 'cfcheckpt.filter_header');
 }
 

@@ -12,7 +12,7 @@ export const MAX_PAYLOAD = 1 + 32 + 32 + 3 + 32 * MAX_GETCFHEADERS_SIZE;
 export function encode(w: ByteWriter, m: CFHeadersMessage): void {
   if (m.filterHashes.length > MAX_GETCFHEADERS_SIZE) throw new WireError('too_many', `cfheaders: ${m.filterHashes.length} filter hashes, limit ${MAX_GETCFHEADERS_SIZE}`);
   w.u8(m.filterType, 'cfheaders.filter_type').fixedBytes(m.stopHash, 32, 'cfheaders.stop_hash');
-  w.fixedBytes(m.previousFilterHeader, 32, 'cfheaders.previous_filter_header').compactSize(m.filterHashes.length);
+  w.fixedBytes(m.previousFilterHeader, 32, 'cfheaders.previous_filter_header').compactSize(m.filterHashes.length, 'cfheaders.count');
   for (const h of m.filterHashes) w.fixedBytes(h, 32, 'cfheaders.filter_hash');
 }
 

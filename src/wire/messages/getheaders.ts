@@ -14,7 +14,7 @@ export function encode(w: ByteWriter, m: GetHeadersMessage): void {
   if (m.locator.length > MAX_LOCATOR_SZ) {
     throw new WireError('too_many', `getheaders: ${m.locator.length} locator hashes, limit ${MAX_LOCATOR_SZ}`);
   }
-  w.u32le(m.version, 'getheaders.version').compactSize(m.locator.length);
+  w.u32le(m.version, 'getheaders.version').compactSize(m.locator.length, 'getheaders.count');
   for (const h of m.locator) w.fixedBytes(h, 32, 'getheaders.locator');
   w.fixedBytes(m.hashStop, 32, 'getheaders.hash_stop');
 }

@@ -16,8 +16,8 @@ export function encode(w: ByteWriter, m: HeadersMessage): void {
   if (m.headers.length > MAX_HEADERS_RESULTS) {
     throw new WireError('too_many', `headers: ${m.headers.length} headers, limit ${MAX_HEADERS_RESULTS}`);
   }
-  w.compactSize(m.headers.length);
-  for (const h of m.headers) w.fixedBytes(h, HEADER_SIZE, 'headers.header').u8(0);
+  w.compactSize(m.headers.length, 'headers.count');
+  for (const h of m.headers) w.fixedBytes(h, HEADER_SIZE, 'headers.header').u8(0, 'headers.tx_count');
 }
 
 export function decode(payload: Uint8Array): HeadersMessage {

@@ -15,7 +15,7 @@ export const MAX_PAYLOAD = HEADER_SIZE + 4 + 3 + 32 * MAX_PARTIAL_TREE_TRANSACTI
 export function encode(w: ByteWriter, m: MerkleBlockMessage): void {
   if (m.hashes.length > MAX_PARTIAL_TREE_TRANSACTIONS) throw new WireError('too_many', `merkleblock: ${m.hashes.length} hashes, limit ${MAX_PARTIAL_TREE_TRANSACTIONS}`);
   w.fixedBytes(m.header, HEADER_SIZE, 'merkleblock.header').u32le(m.totalTransactions, 'merkleblock.total_transactions');
-  w.compactSize(m.hashes.length);
+  w.compactSize(m.hashes.length, 'merkleblock.hash_count');
   for (const h of m.hashes) w.fixedBytes(h, 32, 'merkleblock.hash');
   w.varBytes(m.flags, MAX_PARTIAL_TREE_FLAG_BYTES, 'merkleblock.flags');
 }

@@ -14,7 +14,7 @@ export function encode(w: ByteWriter, m: RejectMessage): void {
   w.varStr(m.message, MAX_REJECT_STRING, 'reject.message')
     .u8(m.code, 'reject.code')
     .varStr(m.reason, MAX_REJECT_STRING, 'reject.reason')
-    .bytes(m.data);
+    .bytes(m.data, 'reject.data');
 }
 
 export function decode(payload: Uint8Array): RejectMessage {

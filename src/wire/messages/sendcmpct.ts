@@ -8,7 +8,7 @@ export const COMMAND = 'sendcmpct';
 export const MAX_PAYLOAD = 9;
 
 export function encode(w: ByteWriter, message: SendCmpctMessage): void {
-  w.bool(message.announce).u64le(message.version, 'sendcmpct.version');
+  w.bool(message.announce, 'sendcmpct.announce').u64le(message.version, 'sendcmpct.version');
 }
 
 export function decode(payload: Uint8Array): SendCmpctMessage {

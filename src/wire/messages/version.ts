@@ -22,7 +22,7 @@ export function encode(w: ByteWriter, m: VersionMessage): void {
   w.u64le(m.nonce, 'version.nonce')
     .varStr(m.userAgent, MAX_SUBVERSION_LENGTH, 'version.user_agent')
     .i32le(m.startHeight, 'version.start_height');
-  if (m.relay !== undefined) w.bool(m.relay);
+  if (m.relay !== undefined) w.bool(m.relay, 'version.relay');
 }
 
 export function decode(payload: Uint8Array): VersionMessage {

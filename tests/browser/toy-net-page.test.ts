@@ -1,0 +1,81 @@
+// The extra browser suite: `spv toy-net --html` opened in headless Chromium (Debian's
+// `chromium`, driven by puppeteer-core; nothing is downloaded). Checks that the page draws
+// every node and edge, animates, makes no request beyond itself and logs no error, and saves
+// a screenshot. Without Chromium (CHROMIUM_PATH or /usr/bin/chromium) the suite is skipped
+// with a one-line notice; .ci/run installs it.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+/** Where the screenshot goes (kept after the run, for a person to look at). */
+export const SCREENSHOT = join(tmpdir(), 'spv-toy-net.png');
+
+if (!HAVE_CHROMIUM) console.log(`browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const suite = HAVE_CHROMIUM ? describe : describe.skip;
+
+suite('spv toy-net --html in headless Chromium', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spv-browser-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('renders every node and edge, animates each block, no errors, no requests; screenshot saved', async () => {
+    const html = join(dir, 'net.html');
+    const r = await runCli(['toy-net', '--nodes', '6', '--topology', 'ring', '--blocks', '2', '--seed', '5', '--html', html, '--log-level', 'warn'], { timeoutMs: 60000 });
+    expect(r.code).toBe(0);
+    const { default: puppeteer } = await import('puppeteer-core');
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('request', (q) => requests.push(q.url()));
+      await page.setViewport({ width: 1280, height: 900 });
+      await page.goto(`file://${html}`, { waitUntil: 'load' });
+      await page.waitForFunction(() => ((globalThis as unknown as { __toyNet?: { frames: number } }).__toyNet?.frames ?? 0) > 20, { timeout: 20000 });
+
+      // Nodes and edges are drawn, with real size on the page.
+      const boxes = await page.$$eval('g.node', (gs) => gs.map((g) => g.getBoundingClientRect()).map((b) => [b.width, b.height]));
+      expect(boxes).toHaveLength(6);
+      for (const [w, h] of boxes) expect(w! > 10 && h! > 10).toBe(true);
+      const edges = await page.$$eval('line.edge', (ls) => ls.map((l) => l.getBoundingClientRect().width + l.getBoundingClientRect().height));
+      expect(edges).toHaveLength(6);
+      for (const size of edges) expect(size).toBeGreaterThan(10);
+      expect(await page.$$eval('svg.chart path.series', (ps) => ps.length)).toBe(2);
+
+      // Block #2 scrubbed to its end: every node holds it (filled with its colour).
+      await page.click('button.block[data-k="1"]');
+      await page.click('#play'); // pause
+      await page.$eval('#time', (el) => {
+        (el as unknown as { value: string }).value = '1000';
+        el.dispatchEvent(new Event('input'));
+      });
+      expect(await page.$eval('#status', (e) => e.textContent)).toMatch(/^block #2 [0-9a-f]{12}… mined at node \d: 6\/6 nodes after [\d.]+ ms, \d+ duplicate\(s\) dropped$/);
+      const fills = await page.$$eval('g.node circle', (cs) => cs.map((c) => c.getAttribute('fill')));
+      expect(new Set(fills).size).toBe(1);
+      expect(fills[0]).not.toBe('#ffffff');
+      // At the start only the miner has it.
+      await page.$eval('#time', (el) => {
+        (el as unknown as { value: string }).value = '0';
+        el.dispatchEvent(new Event('input'));
+      });
+      expect(await page.$eval('#status', (e) => e.textContent)).toMatch(/: 1\/6 nodes after 0\.00 ms/);
+
+      await page.click('#play');
+      await new Promise((res) => setTimeout(res, 800));
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      const png = readFileSync(SCREENSHOT);
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(png.length).toBeGreaterThan(20_000);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([`file://${html}`]);
+    } finally {
+      await browser.close();
+    }
+  }, 90000);
+});

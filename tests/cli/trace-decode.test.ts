@@ -1,0 +1,152 @@
+// `spv decode`, `spv capture show` and `--trace` / `--capture` as a user runs them: real
+// processes, a real `spv serve` on loopback, real capture files.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { runCli, startCli, stop } from '../helpers/cli.js';
+import { fromHex } from '../../src/util/bytes.js';
+import { parseCaptureFile } from '../../src/wire/capture.js';
+import { VECTORS } from '../wire/helpers.js';
+
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'spv-cli-trace-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** The read loop of Core's message-capture-parser.py, without the test framework's decoding. */
+const CORE_PARSER_LOOP = `
+import json, sys
+from pathlib import Path
+msgs = []
+for f in sys.argv[1:]:
+    direction = "recv" if "recv" in Path(f).stem else "sent"
+    with open(f, "rb") as fh:
+        while True:
+            tmp = fh.read(8)
+            if not tmp:
+                break
+            t = int.from_bytes(tmp, "little")
+            msgtype = fh.read(12).split(b"\\x00", 1)[0]
+            length = int.from_bytes(fh.read(4), "little")
+            payload = fh.read(length)
+            msgs.append({"direction": direction, "time": t, "size": length, "msgtype": msgtype.decode()})
+msgs.sort(key=lambda m: m["time"])
+print(json.dumps(msgs))
+`;
+
+const CHAIN_FLAG: Record<string, string[]> = { mainnet: [], testnet3: ['--testnet'], testnet4: ['--testnet4'], signet: ['--signet'], regtest: ['--regtest'] };
+
+test('decode: the reference vectors, as hex, as a binary @file and on stdin', async () => {
+  const mainnet = Object.values(VECTORS).filter((v) => v.network === 'mainnet');
+  const hex = mainnet.map((v) => v.hex).join('');
+  const r = await runCli(['decode', hex, '--json']);
+  expect(r.code).toBe(0);
+  const doc = JSON.parse(r.stdout) as { ok: boolean; frames: { command: string; error: unknown; spans: { offset: number; length: number }[] }[] };
+  expect(doc.ok).toBe(true);
+  expect(doc.frames.map((f) => f.command)).toEqual(mainnet.map((v) => v.header.command));
+  expect(doc.frames.every((f) => f.error === null)).toBe(true);
+  // Spans carry offsets into the whole input: the last one ends where the input ends.
+  const last = doc.frames.at(-1)!.spans.at(-1)!;
+  expect(last.offset + last.length).toBe(hex.length / 2);
+
+  const file = join(tmp(), 'frames.bin');
+  writeFileSync(file, fromHex(hex));
+  const fromFile = await runCli(['decode', `@${file}`]);
+  expect(fromFile.code).toBe(0);
+  expect(fromFile.stdout).toContain('frame 1 at offset 0 (125 bytes): version 70002 /Satoshi:0.9.1/ h=333731 NETWORK relay=1');
+  expect(fromFile.stdout).toMatch(/^ {2}0078 {2}a3 17 05 00 +version\.start_height +333731$/m);
+  const fromStdin = await runCli(['decode', '-'], { input: `${hex.slice(0, 200)}\n${hex.slice(200)}\n` });
+  expect(fromStdin.stdout).toBe(fromFile.stdout);
+});
+
+test.each(['testnet3', 'testnet4', 'signet', 'regtest'])('decode --%s picks that network\'s magic', async (network) => {
+  // The same frames with another network's message start (the checksum covers the payload only).
+  const magic = { testnet3: '0b110907', testnet4: '1c163f28', signet: '0a03cf40', regtest: 'fabfb5da' }[network]!;
+  const hex = [VECTORS.ping!.hex, VECTORS.headers_1_to_3!.hex].map((h) => magic + h.slice(8)).join('');
+  const r = await runCli(['decode', hex, ...CHAIN_FLAG[network]!]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(new RegExp(`magic +${magic} \\(${network}\\)`));
+  expect(r.stdout).toMatch(/frame 2 at offset 32 \(268 bytes\): headers 3 /);
+  const wrong = await runCli(['decode', hex]);
+  expect(wrong.code).toBe(1);
+  expect(wrong.stdout).toContain(`error: magic ${magic} at offset 0 is ${network}'s, not mainnet's (f9beb4d9)`);
+});
+
+test('decode: hostile frames exit 1 with the error at its offset', async () => {
+  const verack = VECTORS.verack!.hex;
+  const cases: [string, string[], RegExp][] = [
+    [verack.slice(0, -2) + 'e3', [], /error: checksum mismatch at offset 20: header says 5df6e0e3, payload hashes to 5df6e0e2/],
+    ['f9beb4d976657261636b00000000000000000005' + '5df6e0e2', [], /error: length field 0x05000000 \(83,886,080\) at offset 16 exceeds 4,000,000/],
+    [verack, ['--testnet4'], /error: magic f9beb4d9 at offset 0 is mainnet's, not testnet4's \(1c163f28\)/],
+    ['0123456789abcdef000102', ['--command', 'ping'], /error: trailing 3 bytes after `ping` at offset 8/],
+    [verack + 'f9beb4d9', [], /frame 2 at offset 24 \(4 bytes\)\n {2}error: truncated header at offset 24: 4 of 24 bytes/],
+  ];
+  for (const [input, flags, want] of cases) {
+    const r = await runCli(['decode', input, ...flags]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(want);
+  }
+  const odd = await runCli(['decode', 'abc']);
+  expect(odd.code).toBe(2);
+  expect(odd.stderr).toMatch(/odd number of hex digits/);
+});
+
+test('--trace, --trace=fields --json and --capture on a handshake with spv serve; capture show reads it back', async () => {
+  const peer = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '10'], /listening on 127\.0\.0\.1:(\d+)/, 60000);
+  const port = peer.match[1]!;
+  const dir = tmp();
+  try {
+    const plain = await runCli(['handshake', '--regtest', '--trace', `127.0.0.1:${port}`, '--capture', dir]);
+    expect(plain.code).toBe(0);
+    const lines = plain.stderr.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} out#1 /.test(l));
+    expect(lines[0]).toMatch(/out#1 127\.0\.0\.1:\d+ → sent v1 +121 B {2}version 70016 \/spv:0\.1\.0\/ h=0 NONE relay=0$/);
+    expect(lines.some((l) => /← recv v1 +121 B {2}version 70016 \/spv:0\.1\.0\/ h=10 /.test(l))).toBe(true);
+    expect(lines.some((l) => / ← recv v1 +32 B {2}pong nonce=0x[0-9a-f]{16}$/.test(l))).toBe(true);
+    expect(plain.stderr).not.toMatch(/\x1b\[/); // not a terminal: no colour
+
+    const json = await runCli(['handshake', '--regtest', '--trace=fields', '--json', `127.0.0.1:${port}`]);
+    expect(json.code).toBe(0);
+    const events = json.stderr.split('\n').filter((l) => l.startsWith('{"time"')).map((l) => JSON.parse(l) as { direction: string; command: string; fields: Record<string, unknown> });
+    expect(events.find((e) => e.direction === 'recv' && e.command === 'version')?.fields.startHeight).toBe(10);
+
+    // The capture: one folder for the peer, Core's two files, readable in time order.
+    expect(readdirSync(dir)).toEqual([`127.0.0.1_${port}`]);
+    const sent = parseCaptureFile(new Uint8Array(readFileSync(join(dir, `127.0.0.1_${port}`, 'msgs_sent.dat'))));
+    expect(sent.records.map((r) => r.command).slice(0, 4)).toEqual(['version', 'wtxidrelay', 'sendaddrv2', 'verack']);
+    const show = await runCli(['capture', 'show', dir]);
+    expect(show.code).toBe(0);
+    const shown = show.stdout.trim().split('\n');
+    expect(shown[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z 127\\.0\\.0\\.1_${port} → sent +97 B {2}version 70016`));
+    expect(shown.length).toBe(lines.length);
+    const arr = JSON.parse((await runCli(['capture', 'show', dir, '--json'])).stdout) as { time: string; direction: string; msgtype: string; size: number; body?: unknown }[];
+    expect(arr).toHaveLength(lines.length);
+    for (let i = 1; i < arr.length; i++) expect(BigInt(arr[i]!.time) >= BigInt(arr[i - 1]!.time)).toBe(true);
+    expect(arr.filter((e) => e.direction === 'sent').map((e) => e.msgtype)).toEqual(sent.records.map((r) => r.command));
+    expect(arr.find((e) => e.msgtype === 'verack')).not.toHaveProperty('body'); // Core's parser: no body when size is 0
+    // An independent reader: the read loop of Core's contrib/message-capture/message-capture-parser.py
+    // (24-byte header, type up to the first NUL, direction from the file name, stable sort by time).
+    const peerDir = join(dir, `127.0.0.1_${port}`);
+    const py = spawnSync('python3', ['-c', CORE_PARSER_LOOP, join(peerDir, 'msgs_recv.dat'), join(peerDir, 'msgs_sent.dat')], { encoding: 'utf8' });
+    expect(py.status).toBe(0);
+    const theirs = JSON.parse(py.stdout) as { direction: string; time: number; size: number; msgtype: string }[];
+    expect(theirs.map((m) => [m.direction, String(m.time), m.size, m.msgtype])).toEqual(arr.map((m) => [m.direction, m.time, m.size, m.msgtype]));
+    const same = await runCli(['decode', '--capture', dir]);
+    expect(same.stdout).toBe(show.stdout);
+
+    // A sync names the headers it gets by height (the chain knows each batch's parent).
+    const synced = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${port}`, '--datadir', tmp(), '--trace', '--log-level', 'warn'], { timeoutMs: 30000 });
+    expect(synced.code).toBe(0);
+    expect(synced.stderr).toMatch(/ ← recv v1 +\d+ B {2}headers 10 \(1\.\.10\)$/m);
+    expect(synced.stderr).toMatch(/ → sent v1 +\d+ B {2}getheaders locator 1 from [0-9a-f]{8}…[0-9a-f]{8} h=0 stop=0$/m);
+  } finally {
+    await stop(peer.child);
+  }
+});
