@@ -14,25 +14,35 @@ import { serviceNames } from './services.js';
 
 export const HANDSHAKE_COMMAND_TIMEOUT_MS = 10_000;
 
-export interface HandshakeReport {
+/** What one version/verack handshake (and a ping) tells about a peer: `spv handshake`'s
+ * report, the library's `PeerInfo`, and a row of `spv connect`'s peer table. */
+export interface PeerInfo {
+  /** host:port as dialled ([v6]:port for IPv6). */
   readonly address: string;
   readonly network: string;
-  readonly protocolVersion: number;
-  readonly services: string;
-  readonly serviceNames: string[];
+  /** Protocol version the peer announced. */
+  readonly version: number;
+  readonly services: bigint;
+  /** Names of the service bits (NETWORK, WITNESS, COMPACT_FILTERS, ...). */
+  readonly serviceNames: readonly string[];
   readonly userAgent: string;
   readonly startHeight: number;
+  /** The version message's relay flag (BIP37); undefined when the peer did not send it. */
   readonly relay: boolean | undefined;
+  /** The peer's clock minus ours, seconds. */
   readonly clockOffsetS: number;
+  /** BIP339 and BIP155 were negotiated. */
   readonly wtxidRelay: boolean;
   readonly sendAddrV2: boolean;
+  /** TCP connect to verack, ms. */
   readonly handshakeMs: number;
-  readonly pingMs: number | undefined;
-  /** 'v2' (BIP324) or 'v1'; `transportFallback` when a v2 attempt fell back to v1. */
+  /** 'v2' (BIP324 encrypted) or 'v1'; `transportFallback`: a v2 attempt fell back to v1. */
   readonly transport: 'v1' | 'v2';
   readonly transportFallback: boolean;
-  /** BIP324 session id (hex, as Core's getpeerinfo `session_id`), null on v1. */
+  /** BIP324 session id, hex (Core getpeerinfo `session_id`); null on v1. */
   readonly sessionId: string | null;
+  /** Last ping round trip, ms; undefined until a pong arrived. */
+  readonly pingMs: number | undefined;
 }
 
 /** How `spv handshake` and the demo name a peer's transport: v2, v1, or "v1 (fallback)". */
@@ -51,13 +61,14 @@ export class ProbeError extends SpvError {
   }
 }
 
-export function reportFor(peer: BitcoinPeer, network: string, pingMs: number | undefined): HandshakeReport {
+/** The PeerInfo of a peer whose handshake is complete. */
+export function peerInfo(peer: BitcoinPeer, network: string, pingMs: number | undefined): PeerInfo {
   const r = peer.state.remote as RemoteVersion;
   return {
     address: formatHostPort(peer.address),
     network,
-    protocolVersion: r.version,
-    services: `0x${r.services.toString(16)}`,
+    version: r.version,
+    services: r.services,
     serviceNames: serviceNames(r.services),
     userAgent: r.userAgent,
     startHeight: r.startHeight,
@@ -107,7 +118,7 @@ export interface ProbeOptions {
 }
 
 /** Connect, handshake, measure one ping, disconnect. */
-export async function probePeer(params: NetworkParams, to: PeerAddress, opts: ProbeOptions = {}): Promise<HandshakeReport> {
+export async function probePeer(params: NetworkParams, to: PeerAddress, opts: ProbeOptions = {}): Promise<PeerInfo> {
   const timeoutMs = opts.timeoutMs ?? HANDSHAKE_COMMAND_TIMEOUT_MS;
   const v2 = opts.v2transport ?? false;
   const node = createBitcoinNode({ params, log: opts.log, handshakeTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, v2transport: v2, observer: opts.observer });
@@ -122,12 +133,12 @@ export async function probePeer(params: NetworkParams, to: PeerAddress, opts: Pr
       if (code === 'timeout') throw new ProbeError('timeout', `timed out connecting to ${formatHostPort(to)} after ${timeoutMs} ms`);
       throw new ProbeError('error', errorMessage(err));
     }
-    return await new Promise<HandshakeReport>((resolve, reject) => {
+    return await new Promise<PeerInfo>((resolve, reject) => {
       let ready = false;
       const timer = setTimeout(
         () => {
           // Handshake done but no pong in time: still a successful handshake.
-          if (ready) resolve(reportFor(peer, params.name, undefined));
+          if (ready) resolve(peerInfo(peer, params.name, undefined));
           else reject(new ProbeError('timeout', `timed out: no handshake within ${timeoutMs} ms${v2Stall(peer, params.name)}`));
         },
         Math.max(0, deadline - Date.now()),
@@ -138,12 +149,12 @@ export async function probePeer(params: NetworkParams, to: PeerAddress, opts: Pr
       node.protocol.on('pong', (p, rtt) => {
         if (p !== peer) return;
         clearTimeout(timer);
-        resolve(reportFor(peer, params.name, rtt));
+        resolve(peerInfo(peer, params.name, rtt));
       });
       node.manager.on('disconnected', (p, why) => {
         if (p !== peer) return;
         clearTimeout(timer);
-        if (ready) resolve(reportFor(peer, params.name, undefined));
+        if (ready) resolve(peerInfo(peer, params.name, undefined));
         else if (why.code === 'handshake_timeout') reject(new ProbeError('timeout', `timed out: ${why.message}${v2Stall(peer, params.name)}`));
         else reject(explain(why, params.name));
       });

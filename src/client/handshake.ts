@@ -1,7 +1,7 @@
 // handshake(): one peer, one version/verack handshake and one ping, as `spv handshake` does.
 import { parseHostPort } from '../util/address.js';
 import type { Log } from '../util/log.js';
-import { probePeer, type HandshakeReport } from '../bitcoin/probe.js';
+import { probePeer } from '../bitcoin/probe.js';
 import { networkParams, type NetworkName, type PeerInfo } from './types.js';
 import type { MessageObserver } from '../net/observer.js';
 import type { Message } from '../wire/message.js';
@@ -17,26 +17,6 @@ export interface HandshakeOptions {
   readonly observer?: MessageObserver<Message>;
 }
 
-export function peerInfoFrom(r: HandshakeReport): PeerInfo {
-  return {
-    address: r.address,
-    network: r.network,
-    version: r.protocolVersion,
-    services: BigInt(r.services),
-    serviceNames: r.serviceNames,
-    userAgent: r.userAgent,
-    startHeight: r.startHeight,
-    relay: r.relay,
-    clockOffsetS: r.clockOffsetS,
-    wtxidRelay: r.wtxidRelay,
-    sendAddrV2: r.sendAddrV2,
-    handshakeMs: r.handshakeMs,
-    transport: r.transport,
-    transportFallback: r.transportFallback,
-    sessionId: r.sessionId,
-    pingMs: r.pingMs,
-  };
-}
 
 /**
  * Connects to `address` (host:port, [v6]:port, or a host alone for the network's default
@@ -46,6 +26,5 @@ export function peerInfoFrom(r: HandshakeReport): PeerInfo {
  */
 export async function handshake(address: string, opts: HandshakeOptions): Promise<PeerInfo> {
   const params = networkParams(opts.network);
-  const report = await probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, v2transport: opts.v2transport, observer: opts.observer });
-  return peerInfoFrom(report);
+  return probePeer(params, parseHostPort(address, params.defaultPort), { timeoutMs: opts.timeoutMs, log: opts.log, v2transport: opts.v2transport, observer: opts.observer });
 }

@@ -13,12 +13,11 @@ import type { HeaderStore } from '../chain/header-store.js';
 import { HeaderSync, type SyncProgress, type SyncSummary } from '../bitcoin/header-sync.js';
 import type { BitcoinPeer, PeerService } from '../bitcoin/protocol.js';
 import type { DialAttempt } from '../bitcoin/outbound.js';
-import { reportFor } from '../bitcoin/probe.js';
+import { peerInfo } from '../bitcoin/probe.js';
 import type { DiscoveryReport } from '../discovery/discover.js';
 import type { MessageObserver } from '../net/observer.js';
 import type { Message } from '../wire/message.js';
 import { AddressWatch, type WatchOptions } from './address-watch.js';
-import { peerInfoFrom } from './handshake.js';
 import { startPeers, checkPeerSourceOptions, type PeerSession } from './peers.js';
 import { openStore } from './store.js';
 import { abortable, networkParams, type HeaderInfo, type NetworkName, type PeerInfo, type Tip } from './types.js';
@@ -308,7 +307,7 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
   }
 
   private connectedPeer(p: BitcoinPeer): ConnectedPeer {
-    const info = peerInfoFrom(reportFor(p, this.params.name, p.state.ping.lastRtt));
+    const info = peerInfo(p, this.params.name, p.state.ping.lastRtt);
     return { ...info, direction: p.direction };
   }
 }

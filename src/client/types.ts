@@ -25,34 +25,7 @@ export interface HeaderInfo extends Tip {
 }
 
 /** What a peer told us in its `version`, and how the connection went. */
-export interface PeerInfo {
-  /** host:port as dialled ([v6]:port for IPv6). */
-  readonly address: string;
-  readonly network: string;
-  /** Protocol version the peer announced. */
-  readonly version: number;
-  readonly services: bigint;
-  /** Names of the service bits (NETWORK, WITNESS, COMPACT_FILTERS, ...). */
-  readonly serviceNames: readonly string[];
-  readonly userAgent: string;
-  readonly startHeight: number;
-  /** The version message's relay flag (BIP37); undefined when the peer did not send it. */
-  readonly relay: boolean | undefined;
-  /** The peer's clock minus ours, seconds. */
-  readonly clockOffsetS: number;
-  /** BIP339 and BIP155 were negotiated. */
-  readonly wtxidRelay: boolean;
-  readonly sendAddrV2: boolean;
-  /** TCP connect to verack, ms. */
-  readonly handshakeMs: number;
-  /** 'v2' (BIP324 encrypted) or 'v1'; `transportFallback`: a v2 attempt fell back to v1. */
-  readonly transport: 'v1' | 'v2';
-  readonly transportFallback: boolean;
-  /** BIP324 session id, hex (Core getpeerinfo `session_id`); null on v1. */
-  readonly sessionId: string | null;
-  /** Last ping round trip, ms; undefined until a pong arrived. */
-  readonly pingMs: number | undefined;
-}
+export type { PeerInfo } from '../bitcoin/probe.js';
 
 /** Resolves a chain name (Core's, or our aliases) to its parameters; throws SpvError 'unknown_chain'. */
 export function networkParams(name: NetworkName | string): NetworkParams {

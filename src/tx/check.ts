@@ -3,7 +3,7 @@
 // Pure: `spv broadcast` refuses with the reason before any traffic, and `spv serve`'s mempool
 // runs the same checks on what peers send it.
 import { SpvError } from '../util/errors.js';
-import { WireError } from '../wire/errors.js';
+import { WireError } from '../codec/errors.js';
 import { toHex } from '../util/bytes.js';
 import { baseSize, decodeTx, isCoinbase, txWeight, type Tx } from './tx.js';
 

@@ -49,7 +49,7 @@ describe('handshake against spv serve', () => {
 
   test('completes version/verack, negotiates wtxidrelay and sendaddrv2, measures a ping', async () => {
     const r = await probePeer(regtest, { host: '127.0.0.1', port: served.port }, { timeoutMs: 5000 });
-    expect(r.protocolVersion).toBe(PROTOCOL_VERSION);
+    expect(r.version).toBe(PROTOCOL_VERSION);
     expect(r.userAgent).toBe(USER_AGENT);
     expect(r.startHeight).toBe(42);
     expect(r.relay).toBe(false);
@@ -77,7 +77,7 @@ test('IPv6 loopback [::1] works', async () => {
   try {
     const r = await probePeer(regtest, { host: '::1', port: s.port }, { timeoutMs: 5000 });
     expect(r.address).toBe(`[::1]:${s.port}`);
-    expect(r.protocolVersion).toBe(PROTOCOL_VERSION);
+    expect(r.version).toBe(PROTOCOL_VERSION);
   } finally {
     await s.node.manager.close();
   }

@@ -31,7 +31,7 @@ afterEach(async () => {
 /** A well-behaved peer from 127.0.0.1 can still complete a handshake. */
 async function goodPeerStillServed(): Promise<void> {
   const r = await probePeer(regtest, { host: '127.0.0.1', port }, { timeoutMs: 5000 });
-  expect(r.protocolVersion).toBe(70016);
+  expect(r.version).toBe(70016);
 }
 
 /** Handshake by hand as a raw client. */

@@ -71,7 +71,7 @@ describeInterop.each([70016, 70015])('our client -> python-bitcoinlib peer speak
       const report = await probePeer(NETWORKS.regtest, { host: '127.0.0.1', port: listening.port as number }, { timeoutMs: 10000 });
       // Theirs decoded in ours:
       expect(report.userAgent).toBe('/python-bitcoinlib-interop:0.11/');
-      expect(report.protocolVersion).toBe(protover);
+      expect(report.version).toBe(protover);
       expect(report.startHeight).toBe(1234);
       expect(report.relay).toBe(false);
       expect(report.serviceNames).toEqual(['NETWORK', 'WITNESS']);
