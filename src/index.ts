@@ -13,11 +13,10 @@ export {
   type ConnectedPeer,
   type ReorgEvent,
 } from './client/spv-client.js';
-export { AddressWatch, type AddressWatchEvents, type WatchOptions, type WatchTx, type Balances, type AddressBalance, type PendingPayment } from './client/address-watch.js';
+export { AddressWatch, type AddressWatchEvents, type WatchOptions, type WatchTx, type Balances, type AddressBalance, type PendingPayment, type PendingConflict } from './client/address-watch.js';
 
 // Sending a transaction: pre-checks (Core CheckTransaction + size policy), then broadcast.
-export { TxBroadcast, BroadcastError, type BroadcastOptions, type BroadcastResult, type Confirmation, type TxBroadcastEvents } from './client/broadcast.js';
-export type { PeerBroadcastReport } from './bitcoin/tx-broadcast.js';
+export { TxBroadcast, BroadcastError, type BroadcastOptions, type BroadcastResult, type Confirmation, type TxBroadcastEvents, type PeerBroadcastReport } from './client/broadcast.js';
 export { TxCheckError, type TxCheckCode, decodeCheckedTx, preCheckTransaction } from './tx/check.js';
 
 // One-shot tools.

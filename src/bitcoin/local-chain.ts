@@ -144,7 +144,6 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
   const filterServer = filters ? new FilterServer(chain, { lie: opts.filterLie }) : undefined;
   const hook = opts.beforeServe;
   if (hook) node.protocol.use({ onMessage: (peer, msg) => hook(peer, msg) });
-  node.protocol.use(headerServer).use(blockServer);
   node.protocol.use(headerServer).use(blockServer).use(mempoolServer);
   if (filterServer) node.protocol.use(filterServer);
   const host = opts.host ?? '127.0.0.1';

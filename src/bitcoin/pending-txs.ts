@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { bytesEqual, hashToDisplay, toHex } from '../util/bytes.js';
 import { BoundedSet } from '../util/bounded-set.js';
+import { formatHostPort } from '../util/address.js';
 import { errorMessage } from '../util/errors.js';
 import { silentLog, type Log } from '../util/log.js';
 import type { Message } from '../wire/message.js';
@@ -43,6 +44,7 @@ export interface PendingTx {
   /** Unix ms. */
   readonly firstSeen: number;
   lastAnnounced: number;
+  /** host:port of the peers that announced it. */
   readonly announcers: string[];
   /** Outpoints its inputs spend ("txid:vout", display order). */
   readonly spends: readonly string[];
@@ -207,7 +209,8 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
     if (txid !== undefined) {
       const p = this.pending.get(txid)!;
       p.lastAnnounced = this.now();
-      if (!p.announcers.includes(peer.label) && p.announcers.length < MAX_ANNOUNCERS) p.announcers.push(peer.label);
+      const who = formatHostPort(peer.address);
+      if (!p.announcers.includes(who) && p.announcers.length < MAX_ANNOUNCERS) p.announcers.push(who);
       return true;
     }
     return this.unrelated.has(k);
@@ -242,7 +245,7 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
       sent: m.sent,
       firstSeen: now,
       lastAnnounced: now,
-      announcers: [peer.label],
+      announcers: [formatHostPort(peer.address)],
       spends: tx.inputs.map((i) => `${hashToDisplay(i.prevout.txid)}:${i.prevout.vout}`),
     };
     if (this.pending.size >= this.maxPending) {

@@ -128,6 +128,8 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
   }
 
   use(service: PeerService): this {
+    // Registered twice, a service would answer every message twice (a merge once did this).
+    if (this.plugins.includes(service)) throw new Error('PeerService registered twice');
     this.plugins.push(service);
     return this;
   }

@@ -125,6 +125,7 @@ export class TxBroadcaster extends EventEmitter<TxBroadcastEvents> implements Pe
       // It would ask without witness (MSG_TX) and could not validate the stripped form anyway.
       report.refused = 'not used: the peer lacks NODE_WITNESS and the transaction is segwit';
       this.others.push(report);
+      this.emit('refused', report);
       return;
     }
     if (this.activePeers >= this.maxPeers) return;

@@ -33,8 +33,37 @@ export interface WatchOptions {
   readonly pendingExpiryMs?: number;
 }
 
-/** An unconfirmed transaction paying to or spending from a watched address. */
-export type PendingPayment = PendingTx;
+/**
+ * An unconfirmed transaction paying to or spending from a watched address, as announced by
+ * peers while following. A snapshot (changing it changes nothing inside the watch); the same
+ * fields `spv watch --json` prints for `pending`, `confirmed`, `conflicted` and `expired`.
+ */
+export interface PendingPayment {
+  readonly txid: string;
+  readonly wtxid: string;
+  /** Satoshis received per watched address (decimal strings, as in `WatchTx`). */
+  readonly received: Readonly<Record<string, string>>;
+  /** Satoshis sent from each watched address (its outputs this transaction spends). */
+  readonly sent: Readonly<Record<string, string>>;
+  /** When the first announcement arrived (ISO 8601). */
+  readonly firstSeen: string;
+  /** The peers (host:port) that announced it, first announcer first (at most 8 kept). */
+  readonly announcedBy: readonly string[];
+  /** The outpoints ("txid:vout", display order) its inputs spend. */
+  readonly spends: readonly string[];
+}
+
+/** What a block did to a pending payment it conflicts with. */
+export interface PendingConflict {
+  /** The block's transaction that spends the same outputs. */
+  readonly txid: string;
+  readonly height: number;
+  readonly blockHash: string;
+}
+
+function pendingSnapshot(p: PendingTx): PendingPayment {
+  return { txid: p.txid, wtxid: p.wtxid, received: { ...p.received }, sent: { ...p.sent }, firstSeen: new Date(p.firstSeen).toISOString(), announcedBy: [...p.announcers], spends: [...p.spends] };
+}
 
 /** How often pending transactions are checked for expiry, ms. */
 const PENDING_SWEEP_INTERVAL_MS = 60_000;
@@ -70,13 +99,15 @@ export interface AddressWatchEvents {
   progress: [p: ScanProgress];
   /** A peer proven to lie about filters or blocks was banned. */
   banned: [peer: string, reason: string];
-  /** An unconfirmed transaction touching a watched address was announced (while following). */
+  /** An unconfirmed transaction touching a watched address was announced and matched locally
+   * (while following, with `pending` on): emitted once per transaction. */
   pending: [tx: PendingPayment];
-  /** A pending transaction's block was scanned (the `tx` event for it comes too). */
+  /** A pending transaction's block was scanned at `height` (its `tx` event comes too). */
   confirmed: [tx: PendingPayment, height: number];
-  /** A block spent a pending transaction's inputs with another transaction. */
-  conflicted: [tx: PendingPayment, by: { readonly txid: string; readonly height: number; readonly blockHash: string }];
-  /** Neither confirmed nor re-announced within the expiry: forgotten. */
+  /** A block spent a pending transaction's inputs with another transaction (its pending
+   * descendants are conflicted too); it is no longer pending. */
+  conflicted: [tx: PendingPayment, by: PendingConflict];
+  /** Neither confirmed nor re-announced within `pendingExpiryMs`: forgotten. */
   expired: [tx: PendingPayment];
   /** Emitted only when someone listens; `scanned()` rejects with it as well. */
   error: [err: Error];
@@ -161,9 +192,9 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
     };
   }
 
-  /** Unconfirmed transactions seen while following, oldest first. */
+  /** Unconfirmed transactions seen while following and still pending, oldest first. */
   pendingPayments(): PendingPayment[] {
-    return this.pendingTxs?.list() ?? [];
+    return (this.pendingTxs?.list() ?? []).map(pendingSnapshot);
   }
 
   /** Every transaction found so far, in height order. */
@@ -199,10 +230,10 @@ export class AddressWatch extends EventEmitter<AddressWatchEvents> {
     if (this.pendingEnabled) {
       const p = new PendingPayments({ wallet: w.wallet, chain, log, bloom: this.bloom, expiryMs: this.pendingExpiryMs }).attach(w);
       this.pendingTxs = p;
-      p.on('pending', (tx) => this.emit('pending', tx));
-      p.on('confirmed', (tx, h) => this.emit('confirmed', tx, h));
-      p.on('conflicted', (tx, by) => this.emit('conflicted', tx, by));
-      p.on('expired', (tx) => this.emit('expired', tx));
+      p.on('pending', (tx) => this.emit('pending', pendingSnapshot(tx)));
+      p.on('confirmed', (tx, h) => this.emit('confirmed', pendingSnapshot(tx), h));
+      p.on('conflicted', (tx, by) => this.emit('conflicted', pendingSnapshot(tx), { txid: by.txid, height: by.height, blockHash: by.blockHash }));
+      p.on('expired', (tx) => this.emit('expired', pendingSnapshot(tx)));
     }
     w.on('scanned', () => {
       if (!this.begun || !this.changed) return;

@@ -11,7 +11,7 @@ import type { NetworkParams } from '../params/networks.js';
 import type { HeaderStore } from '../chain/header-store.js';
 import { decodeCheckedTx, preCheckTransaction } from '../tx/check.js';
 import type { Tx } from '../tx/tx.js';
-import { TxBroadcaster, DEFAULT_BROADCAST_PEERS, DEFAULT_ANNOUNCE_SPREAD_MS, type PeerBroadcastReport } from '../bitcoin/tx-broadcast.js';
+import { TxBroadcaster, DEFAULT_BROADCAST_PEERS, DEFAULT_ANNOUNCE_SPREAD_MS, type PeerBroadcastReport as LivePeerReport } from '../bitcoin/tx-broadcast.js';
 import { ConfirmationWatch } from '../bitcoin/tx-confirm.js';
 import { HeaderSync } from '../bitcoin/header-sync.js';
 import { NODE_COMPACT_FILTERS, NODE_WITNESS } from '../bitcoin/services.js';
@@ -41,10 +41,24 @@ export interface BroadcastOptions {
   readonly log?: Log;
 }
 
+/**
+ * What happened with one peer, a snapshot taken when the event fired (times in ms since the
+ * broadcast started). `requested` lists the getdata types it asked with (`MSG_TX`,
+ * `MSG_WITNESS_TX`, `MSG_WTX`); `refused` is a notfound / BIP61 reject / segwit reason;
+ * `gone` why the connection ended before the peer had the transaction.
+ */
+export type PeerBroadcastReport = { readonly [K in keyof LivePeerReport]: K extends 'requested' ? readonly string[] : LivePeerReport[K] };
+
+function reportSnapshot(r: LivePeerReport): PeerBroadcastReport {
+  return { ...r, requested: [...r.requested] };
+}
+
 export interface BroadcastResult {
+  /** At least one peer requested the transaction with getdata and read it (its pong came back). */
   readonly ok: boolean;
   readonly txid: string;
   readonly wtxid: string;
+  /** Every peer used, in the order they were told. */
   readonly peers: readonly PeerBroadcastReport[];
 }
 
@@ -55,12 +69,17 @@ export interface Confirmation {
 }
 
 export interface TxBroadcastEvents {
+  /** An `inv` went to this peer (`announceType`: MSG_WTX with wtxidrelay, else MSG_TX). */
   announced: [r: PeerBroadcastReport];
+  /** The peer sent `getdata` for it with `type` (MSG_TX, MSG_WITNESS_TX or MSG_WTX). */
   requested: [r: PeerBroadcastReport, type: string];
+  /** The `tx` went out in the serialization the request type asks for. */
   sent: [r: PeerBroadcastReport];
+  /** The peer answered the `ping` sent after the tx: it has read it (the broadcast succeeded). */
   delivered: [r: PeerBroadcastReport];
+  /** The peer will not get it: notfound, a BIP61 reject, or a segwit tx it cannot take; see `refused`. */
   refused: [r: PeerBroadcastReport];
-  /** In a block of the best chain (with waitConfirm). */
+  /** In a block of the best chain (with waitConfirm), found through its filter and merkle root. */
   found: [height: number, blockHash: string];
 }
 
@@ -75,6 +94,13 @@ export class BroadcastError extends SpvError {
   }
 }
 
+/**
+ * One transaction broadcast, as `spv broadcast` does it: `new TxBroadcast(rawTx, { network,
+ * peers })` pre-checks it (throws `TxCheckError`), `start()` dials its own short-lived
+ * connections (relay 0; a separate object from `SpvClient` on purpose, so the peers that learn
+ * the transaction's origin learn nothing else about us), `sent({ timeoutMs })` resolves with the
+ * per-peer result, `confirmed()` (with `waitConfirm`) once it is deep enough, `stop()` ends it.
+ */
 export class TxBroadcast extends EventEmitter<TxBroadcastEvents> {
   readonly tx: Tx;
   readonly params: NetworkParams;
@@ -100,16 +126,19 @@ export class TxBroadcast extends EventEmitter<TxBroadcastEvents> {
     if (!Number.isInteger(maxPeers) || maxPeers < 1) throw new SpvError('bad_max_peers', 'maxPeers must be a positive integer');
     if (opts.waitConfirm !== undefined && (!Number.isInteger(opts.waitConfirm) || opts.waitConfirm < 1)) throw new SpvError('bad_wait_confirm', 'waitConfirm takes a whole number of blocks from 1');
     this.broadcaster = new TxBroadcaster(this.tx, { maxPeers, spreadMs: opts.spreadMs ?? DEFAULT_ANNOUNCE_SPREAD_MS, log: this.log });
-    for (const e of ['announced', 'sent', 'delivered', 'refused'] as const) this.broadcaster.on(e, (r) => this.emit(e, r));
-    this.broadcaster.on('requested', (r, type) => this.emit('requested', r, type));
+    for (const e of ['announced', 'sent', 'delivered', 'refused'] as const) this.broadcaster.on(e, (r) => this.emit(e, reportSnapshot(r)));
+    this.broadcaster.on('requested', (r, type) => this.emit('requested', reportSnapshot(r), type));
   }
 
+  /** Display hex. */
   get txid(): string {
     return hashToDisplay(this.tx.txid);
   }
+  /** Has witness data (then never sent stripped, never announced to peers without NODE_WITNESS). */
   get segwit(): boolean {
     return this.broadcaster.segwit;
   }
+  /** How peers were found (after start()). */
   get discoveryReport(): DiscoveryReport | undefined {
     return this.session?.report;
   }
@@ -176,7 +205,7 @@ export class TxBroadcast extends EventEmitter<TxBroadcastEvents> {
       if (Array.isArray(outcome) && this.broadcaster.delivered.length === 0) {
         throw new BroadcastError('no_reachable_peers', `no reachable peers on ${this.params.name}: tried ${outcome.length} address(es)`, { attempts: outcome, report: session.report });
       }
-      return { ok: this.broadcaster.delivered.length > 0, txid: this.txid, wtxid: hashToDisplay(this.tx.wtxid), peers: this.broadcaster.reports };
+      return { ok: this.broadcaster.delivered.length > 0, txid: this.txid, wtxid: hashToDisplay(this.tx.wtxid), peers: this.broadcaster.reports.map(reportSnapshot) };
     } finally {
       clearTimeout(timer);
     }

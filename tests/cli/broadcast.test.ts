@@ -116,6 +116,8 @@ test('spv watch shows a broadcast payment as pending; balances split confirmed a
     const pending = JSON.parse(watch.output().split('\n').find((l) => l.includes('"event":"pending"'))!) as { txid: string; received: Record<string, string>; announcedBy: string[]; firstSeen: string };
     expect(pending).toMatchObject({ txid, received: { [ourAddress]: '25000' } });
     expect(pending.announcedBy).toHaveLength(1);
+    // Exactly the library's PendingPayment (tests/client/tx-api.test.ts), plus the event name.
+    expect(Object.keys(pending).sort()).toEqual(['announcedBy', 'event', 'firstSeen', 'received', 'sent', 'spends', 'txid', 'wtxid']);
     expect(Number.isNaN(Date.parse(pending.firstSeen))).toBe(false);
   } finally {
     await stop(watch.child);

@@ -2,7 +2,7 @@
 // before any traffic; every relevant transaction is printed as it is found, then balances and
 // unspent outputs; new blocks are followed unless --no-follow. State lives in the datadir and
 // a restart resumes the scan.
-import { SpvClient, SyncError, SpvError, formatBtc, type Balances, type PendingPayment, type WatchTx } from '../../index.js';
+import { SpvClient, SyncError, SpvError, formatBtc, type Balances, type PendingPayment, type PendingConflict, type WatchTx } from '../../index.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
 import { createLogger } from '../logger.js';
 import { printJson, printLine, table } from '../output.js';
@@ -53,16 +53,17 @@ export async function runWatch(args: WatchArgs): Promise<number> {
   });
   watch.on('tx', (r) => printTx(r, 'tx'));
   watch.on('undone', (r) => printTx(r, 'undone'));
-  // Unconfirmed payments while following (README: Transactions).
-  const printPending = (verb: string, p: PendingPayment, extra: Record<string, unknown> = {}): void => {
-    if (json) return printJson({ event: verb, txid: p.txid, wtxid: p.wtxid, received: p.received, sent: p.sent, firstSeen: new Date(p.firstSeen).toISOString(), announcedBy: p.announcers, ...extra });
+  // Unconfirmed payments while following (README: Transactions). --json prints the library's
+  // PendingPayment as it is, plus `height` (confirmed) or `by` (conflicted).
+  const printPending = (verb: 'pending' | 'confirmed' | 'conflicted' | 'expired', p: PendingPayment, extra: { height?: number; by?: PendingConflict } = {}): void => {
+    if (json) return printJson({ event: verb, ...p, ...extra });
     const parts = [...Object.entries(p.received).map(([a, v]) => `+${formatBtc(BigInt(v))} to ${a}`), ...Object.entries(p.sent).map(([a, v]) => `-${formatBtc(BigInt(v))} from ${a}`)];
-    const more = Object.entries(extra).map(([k, v]) => `${k} ${String(v)}`).join(', ');
-    printLine(`${verb.toUpperCase()} ${p.txid} first seen ${new Date(p.firstSeen).toISOString()} from ${p.announcers.join(', ')}  ${parts.join(', ')}${more ? `  (${more})` : ''}`);
+    const more = [extra.by ? `by ${extra.by.txid}` : '', extra.height !== undefined ? `height ${extra.height}` : extra.by ? `height ${extra.by.height}` : ''].filter(Boolean).join(', ');
+    printLine(`${verb.toUpperCase()} ${p.txid} first seen ${p.firstSeen} from ${p.announcedBy.join(', ')}  ${parts.join(', ')}${more ? `  (${more})` : ''}`);
   };
   watch.on('pending', (p) => printPending('pending', p));
   watch.on('confirmed', (p, height) => printPending('confirmed', p, { height }));
-  watch.on('conflicted', (p, by) => printPending('conflicted', p, { by: by.txid, height: by.height }));
+  watch.on('conflicted', (p, by) => printPending('conflicted', p, { by }));
   watch.on('expired', (p) => printPending('expired', p));
   watch.on('banned', (peer, why) => {
     if (json) printJson({ event: 'banned', peer, reason: why });
