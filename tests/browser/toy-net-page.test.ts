@@ -7,14 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { describeIfAvailable } from '../helpers/extra-suite.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 /** Where the screenshot goes (kept after the run, for a person to look at). */
 export const SCREENSHOT = join(tmpdir(), 'spv-toy-net.png');
 
-if (!HAVE_CHROMIUM) console.log(`browser suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-const suite = HAVE_CHROMIUM ? describe : describe.skip;
+// One plain line on stderr (jest's console.log would add a stack frame and indentation).
+const suite = describeIfAvailable(HAVE_CHROMIUM, 'browser suite', `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 
 suite('spv toy-net --html in headless Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'spv-browser-'));
