@@ -18,6 +18,8 @@ import { NODE_COMPACT_FILTERS, NODE_WITNESS } from '../bitcoin/services.js';
 import type { PeerService } from '../bitcoin/protocol.js';
 import type { DialAttempt } from '../bitcoin/outbound.js';
 import type { DiscoveryReport } from '../discovery/discover.js';
+import type { MessageObserver } from '../net/observer.js';
+import type { Message } from '../wire/message.js';
 import { startPeers, type PeerSession } from './peers.js';
 import { openStore } from './store.js';
 import { abortable, networkParams, type NetworkName } from './types.js';
@@ -39,6 +41,8 @@ export interface BroadcastOptions {
   readonly waitConfirm?: number;
   readonly datadir?: string;
   readonly log?: Log;
+  /** Sees every message sent and received (the CLI's --trace and --capture); see net/observer.ts. */
+  readonly observer?: MessageObserver<Message>;
 }
 
 /**
@@ -178,6 +182,7 @@ export class TxBroadcast extends EventEmitter<TxBroadcastEvents> {
           startHeight: () => this.store?.chain.height ?? 0,
           requiredServices: depth !== undefined ? NODE_COMPACT_FILTERS : undefined,
           serviceFilters: depth !== undefined ? ['x49', 'x9'] : undefined,
+          observer: this.opts.observer,
         },
       );
     } catch (err) {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hashToDisplay } from '../../util/bytes.js';
 import { UsageError, errorMessage } from '../../util/errors.js';
-import { TxCheckError } from '../../tx/check.js';
+import { TxCheckError, decodeCheckedTx } from '../../tx/check.js';
 import { txWeight } from '../../tx/tx.js';
 import { BroadcastError, TxBroadcast, type BroadcastResult, type PeerBroadcastReport } from '../../client/broadcast.js';
 import { createLogger } from '../logger.js';
@@ -14,6 +14,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit.js';
 import type { BroadcastArgs } from '../commands/broadcast.js';
 import { untilSignal } from '../signals.js';
 import { announceNetwork, writeNoPeersSummary } from './client.js';
+import { observeFromArgs, type Observation } from '../observe.js';
 
 /** The transaction bytes from `hex`, `@file` (hex text or raw bytes) or `-` (hex on stdin). */
 export function readTxArgument(arg: string, readStdin: () => string = () => readFileSync(0, 'utf8')): Uint8Array {
@@ -49,9 +50,13 @@ export async function runBroadcast(args: BroadcastArgs): Promise<number> {
   const json = args.json ?? false;
   // Everything a node would refuse on sight is refused here, before any traffic.
   let b: TxBroadcast;
+  let seen: Observation = { observer: undefined, close: () => {} };
   try {
+    // Checked before the capture directory is made, so a refused transaction leaves nothing.
+    const tx = decodeCheckedTx(readTxArgument(args.tx === '' ? '-' : args.tx));
+    seen = await observeFromArgs(args, params, log);
     // yargs hands a lone "-" over as an empty string.
-    b = new TxBroadcast(readTxArgument(args.tx === '' ? '-' : args.tx), {
+    b = new TxBroadcast(tx, {
       network: params.name,
       peers: args.connect,
       maxPeers: args['max-peers'],
@@ -63,8 +68,10 @@ export async function runBroadcast(args: BroadcastArgs): Promise<number> {
       waitConfirm: depth,
       datadir: args.datadir,
       log,
+      observer: seen.observer,
     });
   } catch (err) {
+    seen.close();
     log.close();
     if (err instanceof TxCheckError) {
       if (json) printJson({ event: 'refused', code: err.code, coreReason: err.coreReason, reason: err.message });
@@ -111,6 +118,7 @@ export async function runBroadcast(args: BroadcastArgs): Promise<number> {
     throw err;
   } finally {
     await b.stop();
+    seen.close();
     log.close();
   }
 }
