@@ -15,6 +15,7 @@ import { generatedChain } from '../../src/bitcoin/local-chain.js';
 import { MessageTracer } from '../../src/bitcoin/trace.js';
 import { CaptureWriter } from '../../src/bitcoin/capture-writer.js';
 import { combineObservers } from '../../src/net/observer.js';
+import { NODE_P2P_V2 } from '../../src/bitcoin/services.js';
 import { HeaderChain } from '../../src/chain/header-chain.js';
 import { parseCaptureFile, CAPTURE_RECV_FILE, CAPTURE_SENT_FILE, type CaptureRecord } from '../../src/wire/capture.js';
 import type { Message } from '../../src/wire/message.js';
@@ -130,6 +131,64 @@ test('the trace in fields and hex modes, as JSON lines', async () => {
   expect(theirs.spans.reduce((n, s) => n + s.length, 0)).toBe(theirs.size);
   expect(theirs.spans[0]).toMatchObject({ offset: 0, length: 4, name: 'magic' });
   expect(theirs.hex.startsWith(toHex(regtest.magic))).toBe(true);
+});
+
+test('over BIP324 v2: the trace says v2, each sent size is the packet the other side received; captures hold the same payloads', async () => {
+  const served = generatedChain(regtest, 300, 'trace-v2');
+  type Json = { direction: string; transport: string; command: string; size: number };
+  const serverLines: string[] = [];
+  const clientLines: string[] = [];
+  const serverDir = tmp();
+  const clientDir = tmp();
+  const serverCapture = new CaptureWriter(serverDir);
+  const clientCapture = new CaptureWriter(clientDir);
+  const server = createBitcoinNode({
+    params: regtest,
+    v2transport: true,
+    services: NODE_P2P_V2,
+    startHeight: () => served.height,
+    observer: combineObservers<Message>(new MessageTracer({ mode: 'summary', json: true, write: (t) => serverLines.push(t), magic: regtest.magic }), serverCapture),
+  });
+  server.protocol.use(new HeaderServer(served));
+  const { port } = await server.manager.listen({ host: '127.0.0.1', port: 0 });
+  const chain = new HeaderChain(regtest);
+  const sync = new HeaderSync({ chain });
+  const client = createBitcoinNode({
+    params: regtest,
+    v2transport: true,
+    startHeight: () => chain.height,
+    observer: combineObservers<Message>(new MessageTracer({ mode: 'summary', json: true, write: (t) => clientLines.push(t), magic: regtest.magic }), clientCapture),
+  });
+  client.protocol.use(sync);
+  try {
+    const done = once(sync, 'synced');
+    const peer = await client.manager.connect({ host: '127.0.0.1', port }, undefined, 'v2');
+    await done;
+    expect(peer.transport).toBe('v2');
+    expect(chain.height).toBe(300);
+  } finally {
+    await client.manager.close();
+    await server.manager.close();
+    clientCapture.close();
+    serverCapture.close();
+  }
+  const c = clientLines.map((l) => JSON.parse(l) as Json);
+  const sv = serverLines.map((l) => JSON.parse(l) as Json);
+  for (const e of [...c, ...sv]) expect(e.transport).toBe('v2');
+  // Sizes we compute for sent messages = the encrypted packet sizes the transport read on the other end.
+  const sentByClient = c.filter((e) => e.direction === 'sent').map((e) => [e.command, e.size]);
+  const recvByServer = sv.filter((e) => e.direction === 'recv').map((e) => [e.command, e.size]);
+  expect(recvByServer.length).toBeGreaterThan(3);
+  expect(recvByServer).toEqual(sentByClient.slice(0, recvByServer.length));
+  const sentByServer = sv.filter((e) => e.direction === 'sent').map((e) => [e.command, e.size]);
+  const recvByClient = c.filter((e) => e.direction === 'recv').map((e) => [e.command, e.size]);
+  expect(recvByClient).toEqual(sentByServer.slice(0, recvByClient.length));
+  // A v2 headers packet of 300 headers: 3 length + 1 header + 1 short id + 1 + 300 × 81 payload + 16 tag.
+  expect(recvByClient).toContainEqual(['headers', 3 + 1 + 1 + 3 + 300 * 81 + 16]);
+  // The capture holds payloads (as Core's does for v2 peers), the same on both ends.
+  const sent = records(clientDir, CAPTURE_SENT_FILE);
+  const got = records(serverDir, CAPTURE_RECV_FILE);
+  expect(got.map((r) => [r.command, toHex(r.payload)])).toEqual(sent.slice(0, got.length).map((r) => [r.command, toHex(r.payload)]));
 });
 
 test('a record torn by a crash is cut off before new records are appended', () => {
