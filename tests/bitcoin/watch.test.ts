@@ -328,6 +328,19 @@ describe('bounded memory against one hostile scan peer', () => {
     expectMatchesChain(c, chain);
   });
 
+  test('an oversized cfilter (4 MB, more than any block filter) is refused from its frame header: the peer is banned, the scan ends right with the honest one', async () => {
+    const chain = chainWithPayments('oversized');
+    const liar = await peer(chain, { filterLie: { kind: 'oversized-filter', heights: [7] } });
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest]);
+    await c.watcher.scanToTip();
+    // Refused by the wire layer (not read in and then found not to match its filter header).
+    expect(c.node.manager.banFor(liar.host)?.code).toBe('oversized');
+    expect(c.node.manager.banFor(honest.host)).toBeUndefined();
+    expect(liar.filterServer?.answered.getcfilters).toBeGreaterThan(0);
+    expectMatchesChain(c, chain);
+  });
+
   test('a filter peer making every block match gets them fetched through a bounded window, applied in order', async () => {
     const chain = chainWithPayments('matchall');
     const liar = await peer(chain, { filterLie: { kind: 'add-scripts', scripts: [script] } });
