@@ -261,8 +261,11 @@ describe.each([false, true])('reorgs while scan requests are outstanding (bloom=
     expect(reasons).toEqual([]);
     expect(c.node.manager.banFor(p.host)).toBeUndefined();
     expect(c.watcher.scannedHeight).toBe(301);
-    // No payment from the replaced branch; the same history and balance as a fresh scan.
+    // No payment from the replaced branch, not even for a moment (its late replies are stale:
+    // nothing from them is reported and then undone); the same history and balance as a fresh scan.
     expect(c.watcher.wallet.records.map((r) => r.height)).toEqual([120, 130, 150]);
+    expect(c.found.map((r) => r.height)).toEqual([120, 130, 150]);
+    expect(c.undone).toEqual([]);
     expectMatchesChain(c, chain);
     const fresh = await client(tmp(), [p], { bloom });
     await fresh.watcher.scanToTip();
