@@ -13,6 +13,7 @@ import { CFCHECKPT_INTERVAL, filterHash, filterHeader, GENESIS_PREVIOUS_FILTER_H
 import type { LocalBlock, LocalBlockChain } from './local-blocks.js';
 import type { BitcoinPeer, PeerService } from './protocol.js';
 import { ReplyQueue } from './block-server.js';
+import { encodeMessage, MAX_PROTOCOL_MESSAGE_LENGTH } from '../wire/envelope.js';
 
 /** Lies a FilterServer tells (for tests of clients). They apply to the active chain only. */
 export type FilterLie =
@@ -25,6 +26,10 @@ export type FilterLie =
   /** Filters built with these scripts added to every block, filter hashes and headers computed
    * over them: consistent, and every block "matches" (BIP158 allows false positives). */
   | { readonly kind: 'add-scripts'; readonly scripts: readonly Uint8Array[] }
+  /** At these heights, instead of the cfilter, a `cfilter` frame whose payload is `bytes` long
+   * (default: Core's MAX_PROTOCOL_MESSAGE_LENGTH, 4,000,000), more than any block's filter can
+   * be; the rest of that request goes unanswered. */
+  | { readonly kind: 'oversized-filter'; readonly heights: readonly number[]; readonly bytes?: number }
   /** Filters built without these scripts, with filter hashes and headers computed over the forged
    * filters: everything is consistent, only the block itself shows the lie. */
   | { readonly kind: 'omit-scripts'; readonly scripts: readonly Uint8Array[] };
@@ -145,6 +150,11 @@ export class FilterServer implements PeerService {
     this.answered.getcfilters++;
     const lie = this.lie;
     for (const b of blocks) {
+      if (lie?.kind === 'oversized-filter' && lie.heights.includes(b.height) && this.chain.isActive(b)) {
+        const payload = new Uint8Array(lie.bytes ?? MAX_PROTOCOL_MESSAGE_LENGTH); // type 0, then garbage
+        this.replies.push(peer, () => peer.sendRaw(encodeMessage(this.chain.params.magic, { command: 'unknown', name: 'cfilter', payload })));
+        break;
+      }
       const served = this.served(b);
       this.replies.push(peer, () => peer.send({ command: 'cfilter', filterType: msg.filterType, blockHash: b.hash, filter: served.filter }));
       if (lie?.kind === 'bad-filter' && lie.thenSilent && served !== b) break;
@@ -203,6 +213,8 @@ export class FilterServer implements PeerService {
         }
         break;
       }
+      case 'oversized-filter':
+        break; // a frame, not a forged value: see onGetCfilters
       default: {
         const never: never = lie;
         throw new Error(`unknown filter lie ${String(never)}`);

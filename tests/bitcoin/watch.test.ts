@@ -261,8 +261,11 @@ describe.each([false, true])('reorgs while scan requests are outstanding (bloom=
     expect(reasons).toEqual([]);
     expect(c.node.manager.banFor(p.host)).toBeUndefined();
     expect(c.watcher.scannedHeight).toBe(301);
-    // No payment from the replaced branch; the same history and balance as a fresh scan.
+    // No payment from the replaced branch, not even for a moment (its late replies are stale:
+    // nothing from them is reported and then undone); the same history and balance as a fresh scan.
     expect(c.watcher.wallet.records.map((r) => r.height)).toEqual([120, 130, 150]);
+    expect(c.found.map((r) => r.height)).toEqual([120, 130, 150]);
+    expect(c.undone).toEqual([]);
     expectMatchesChain(c, chain);
     const fresh = await client(tmp(), [p], { bloom });
     await fresh.watcher.scanToTip();
@@ -325,6 +328,19 @@ describe('bounded memory against one hostile scan peer', () => {
     // Waiting for all 301 filters would end in a request timeout (a drop, not a ban).
     expect(reasons.join()).toMatch(/filter_header_mismatch: filter for block 5/);
     expect(c.node.manager.banFor(liar.host)?.code).toBe('filter_header_mismatch');
+    expectMatchesChain(c, chain);
+  });
+
+  test('an oversized cfilter (4 MB, more than any block filter) is refused from its frame header: the peer is banned, the scan ends right with the honest one', async () => {
+    const chain = chainWithPayments('oversized');
+    const liar = await peer(chain, { filterLie: { kind: 'oversized-filter', heights: [7] } });
+    const honest = await peer(chain);
+    const c = await client(tmp(), [liar, honest]);
+    await c.watcher.scanToTip();
+    // Refused by the wire layer (not read in and then found not to match its filter header).
+    expect(c.node.manager.banFor(liar.host)?.code).toBe('oversized');
+    expect(c.node.manager.banFor(honest.host)).toBeUndefined();
+    expect(liar.filterServer?.answered.getcfilters).toBeGreaterThan(0);
     expectMatchesChain(c, chain);
   });
 
