@@ -2,6 +2,7 @@
 // (32 × 8 cases), and packet encoding (7 rows: ECDH, shared secret, HKDF keys, terminators,
 // session id, and the packet after in_idx earlier packets, which crosses the rekey points),
 // plus the short message ID table.
+import { createECDH } from 'node:crypto';
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
@@ -170,6 +171,22 @@ describe('key generation and ECDH (random keys: both ends agree, the encoding de
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) seen.add(toHex(pool.take().privateKey));
     expect(seen.size).toBe(10);
+  });
+  test('a pool refills in idle time up to its size, and its keys are distinct and valid', async () => {
+    const pool = new KeyPool(3);
+    pool.fill();
+    expect(pool.available).toBe(1);
+    while (pool.available < 3) await new Promise((r) => setTimeout(r, 5));
+    const keys = [pool.take(), pool.take(), pool.take()];
+    expect(pool.available).toBe(0);
+    expect(new Set(keys.map((k) => toHex(k.privateKey))).size).toBe(3);
+    for (const k of keys) {
+      const ecdh = createECDH('secp256k1');
+      ecdh.setPrivateKey(k.privateKey);
+      expect(toHex(decodeEllswift(k.ellswift))).toBe(ecdh.getPublicKey('hex', 'compressed').slice(2)); // the encoding is of x(priv·G)
+    }
+    while (pool.available < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(pool.available).toBe(3);
   });
 });
 
