@@ -1,5 +1,5 @@
 // BIP324 key exchange (Core bip324.cpp BIP324Cipher::Initialize): ElligatorSwift encoding and
-// decoding (@scure/btc-signer's p2p module), x-only ECDH on secp256k1 (node:crypto, OpenSSL: 3×
+// decoding (@scure/btc-signer's p2p module), x-only ECDH on secp256k1 (node:crypto, OpenSSL: 2–7×
 // faster than the pure-JS multiply, same result on every vector), the tagged-hash shared secret,
 // HKDF-SHA256 (@noble/hashes) with salt "bitcoin_v2_shared_secret" ‖ network magic → the four
 // packet keys, both garbage terminators and the session id. Loaded on first use (the curve
