@@ -2,9 +2,10 @@
 // - throughput on the same ~100 MB stream as the v1 framing bench (2,000-header `headers` and
 //   50,000-item `inv`, renamed to unknown commands so only framing/decryption is timed, and as
 //   real messages with payload decode), v1 and v2 side by side (goal: v2 ≥ 50 % of v1's MB/s);
-//   plus raw ChaCha20-Poly1305: node:crypto vs @noble/ciphers on the same packets;
+//   plus the library choice: ChaCha20-Poly1305 alone and the whole packet cipher, node:crypto vs
+//   @noble/ciphers on the same packets;
 // - handshake latency against `spv serve`, v2 vs v1 (goal: v2 median < 10 ms), and the key
-//   exchange alone (ElligatorSwift key + ECDH + HKDF);
+//   exchange alone (ElligatorSwift key + ECDH + HKDF) and its parts, ECDH OpenSSL vs pure JS;
 // - 100,000 headers synced from `spv serve` over v2 vs v1 (goal ≤ 1.3× v1's time).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import { createBitcoinNode } from '../../src/bitcoin/node.js';
 import { HeaderSync } from '../../src/bitcoin/header-sync.js';
@@ -21,8 +23,11 @@ import type { Message } from '../../src/wire/message.js';
 import { bitcoinCodec } from '../../src/wire/frame-decoder.js';
 import { encodeMessage } from '../../src/wire/envelope.js';
 import { V2Transport } from '../../src/transport/v2/transport.js';
-import { deriveKeys, generateKey, keyExchange } from '../../src/transport/v2/keys.js';
+import { deriveKeys, generateKey, keyExchange, xOnlyEcdh } from '../../src/transport/v2/keys.js';
+import { Bip324Cipher } from '../../src/transport/v2/cipher.js';
+import { encodeContents } from '../../src/transport/v2/contents.js';
 import { FramedTransport } from '../../src/net/transport.js';
+import { NobleBip324Cipher } from '../helpers/bip324-noble.js';
 
 const regtest = NETWORKS.regtest;
 const MAGIC = NETWORKS.mainnet.magic;
@@ -159,6 +164,38 @@ function aeadComparison(): { node: number; noble: number } {
   return { node: rate(viaNode, 300), noble: rate(viaNoble, 60) };
 }
 
+/** The whole packet cipher (FSChaCha20 lengths + FSChaCha20Poly1305, rekeys included) on the
+ * same ~100 MB stream of packets, sealed then opened: node:crypto (cipher.ts, kept) vs the same
+ * code on @noble/ciphers (tests/helpers/bip324-noble.ts; both pass every BIP324 vector). */
+function packetCipherComparison(): { node: number; noble: number } {
+  const messages = messagePair(true);
+  const reps = pairCount(messages);
+  const contents = messages.map((m) => encodeContents(m));
+  const keys = deriveKeys(generateKey(), generateKey().ellswift, true, MAGIC);
+  const empty = new Uint8Array(0);
+  type Cipher = Pick<Bip324Cipher, 'encrypt' | 'decryptLength' | 'decrypt'>;
+  const rate = (make: (initiator: boolean) => Cipher, runs: number): number => {
+    let best = Infinity;
+    let bytes = 0;
+    for (let run = 0; run < runs; run++) {
+      const tx = make(true);
+      const rx = make(false);
+      bytes = 0;
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) {
+        for (const c of contents) {
+          const p = tx.encrypt(c, empty);
+          if (rx.decryptLength(p) !== p.length - 20 || rx.decrypt(p.subarray(3), empty) === undefined) throw new Error('packet did not round-trip');
+          bytes += p.length;
+        }
+      }
+      best = Math.min(best, performance.now() - t0);
+    }
+    return bytes / 1e6 / (best / 1000);
+  };
+  return { node: rate((i) => new Bip324Cipher(keys, i), RUNS), noble: rate((i) => new NobleBip324Cipher(keys, i), 1) };
+}
+
 function serve(args: string[]): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [SPV, 'serve', '--regtest', '--listen', '127.0.0.1:0', '--log-level', 'error', ...args]);
@@ -196,16 +233,35 @@ async function handshakes(port: number, n: number, v2: boolean, pauseMs = 0): Pr
   return times.sort((a, b) => a - b);
 }
 
-function keyExchangeMs(n: number): number[] {
-  const theirs = generateKey().ellswift;
+function medianMs(n: number, f: () => unknown): number {
   const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    f();
+    t.push(performance.now() - t0);
+  }
+  return quantile(t.sort((a, b) => a - b), 0.5);
+}
+
+/** One side's key exchange, whole and in parts, with the ECDH choice: OpenSSL (kept) vs the
+ * pure-JS multiply of @scure/btc-signer / @noble/curves (both pass every vector). */
+function keyExchangeCosts(n: number): { whole: number[]; keygen: number; ecdhOpenssl: number; ecdhScure: number; derive: number } {
+  const theirs = generateKey().ellswift;
+  const whole: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const k = generateKey();
     deriveKeys(k, theirs, true, regtest.magic);
-    t.push(performance.now() - t0);
+    whole.push(performance.now() - t0);
   }
-  return t.sort((a, b) => a - b);
+  const k = generateKey();
+  return {
+    whole: whole.sort((a, b) => a - b),
+    keygen: medianMs(n, () => generateKey()),
+    ecdhOpenssl: medianMs(n, () => xOnlyEcdh(k.privateKey, theirs, k.ecdh)),
+    ecdhScure: medianMs(Math.ceil(n / 4), () => elligatorSwift.getSharedSecret(k.privateKey, theirs)),
+    derive: medianMs(n, () => deriveKeys(k, theirs, true, regtest.magic)),
+  };
 }
 
 async function syncOnce(port: number, v2: boolean): Promise<{ ms: number; height: number }> {
@@ -238,6 +294,8 @@ export async function run(): Promise<void> {
   console.log(`with payload decode:             v1 ${fmt(decoded.v1)}, v2 ${fmt(decoded.v2)} = ${((decoded.v2 / decoded.v1) * 100).toFixed(0)} % of v1`);
   const aead = aeadComparison();
   console.log(`ChaCha20-Poly1305 alone, 162 KB packets: node:crypto ${fmt(aead.node)}, @noble/ciphers ${fmt(aead.noble)} (same bytes; node:crypto kept)`);
+  const packets = packetCipherComparison();
+  console.log(`whole packet cipher (lengths + AEAD + rekeys), seal + open of the same stream: node:crypto ${fmt(packets.node)}, @noble/ciphers ${fmt(packets.noble)} = ${(packets.node / packets.noble).toFixed(1)}× (both pass every vector; node:crypto kept)`);
 
   const small = await serve([]);
   try {
@@ -249,8 +307,9 @@ export async function run(): Promise<void> {
     const p1 = await handshakes(small.port, 100, false, 50);
     const p2 = await handshakes(small.port, 100, true, 50);
     console.log(`same, paced (100 handshakes 50 ms apart, as a client dialing a few peers; keys made ahead in the pause): v1 median ${quantile(p1, 0.5).toFixed(2)} ms, v2 median ${quantile(p2, 0.5).toFixed(2)} ms`);
-    const kx = keyExchangeMs(200);
-    console.log(`key exchange alone (ElligatorSwift keygen + x-only ECDH + HKDF, one side): median ${quantile(kx, 0.5).toFixed(2)} ms, p99 ${quantile(kx, 0.99).toFixed(2)} ms`);
+    const kx = keyExchangeCosts(200);
+    console.log(`key exchange alone (ElligatorSwift keygen + x-only ECDH + HKDF, one side): median ${quantile(kx.whole, 0.5).toFixed(2)} ms, p99 ${quantile(kx.whole, 0.99).toFixed(2)} ms`);
+    console.log(`  parts (medians): keygen (OpenSSL key + ElligatorSwift encode) ${kx.keygen.toFixed(2)} ms; ECDH with decode: OpenSSL ${kx.ecdhOpenssl.toFixed(2)} ms vs @scure/btc-signer pure JS ${kx.ecdhScure.toFixed(2)} ms (${(kx.ecdhScure / kx.ecdhOpenssl).toFixed(1)}×; OpenSSL kept); ECDH + tagged hash + HKDF ${kx.derive.toFixed(2)} ms`);
   } finally {
     small.child.kill();
   }

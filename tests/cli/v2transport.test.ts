@@ -64,6 +64,12 @@ test('spv connect: a transport column and transport in --json events', async () 
     expect(byPort.get(a.match[1])).toMatchObject({ transport: 'v2', transportFallback: false });
     expect(byPort.get(a.match[1])?.sessionId).toMatch(/^[0-9a-f]{64}$/);
     expect(byPort.get(b.match[1])).toMatchObject({ transport: 'v1', transportFallback: true, sessionId: null });
+    // Pongs (the first ping goes out right after each handshake) and status lines carry it too.
+    const pongs = new Map(events.filter((e) => e.event === 'pong').map((e) => [String(e.address).split(':')[1], e.transport]));
+    expect(pongs.get(a.match[1])).toBe('v2');
+    expect(pongs.get(b.match[1])).toBe('v1');
+    const status = events.filter((e) => e.event === 'status').at(-1) as unknown as { peers: { address: string; transport: string }[] };
+    expect(status.peers.map((p) => p.transport).sort()).toEqual(['v1', 'v2']);
   } finally {
     await stop(a.child);
     await stop(b.child);

@@ -40,19 +40,22 @@ test('plain ESM JavaScript imports the API and handshakes a local peer with it',
       join(project, 'use.mjs'),
       `import * as spv from 'spv';
 import { handshake, encodeMessage, decodeMessage, SpvClient, SpvError, ToyNetwork } from 'spv';
-const info = await handshake(process.argv[2], { network: 'regtest' });
+const info = await handshake(process.argv[2], { network: 'regtest', v2transport: true });
 const ping = decodeMessage(encodeMessage({ command: 'ping', nonce: 7n }, { network: 'signet' }), { network: 'signet' });
 let code;
 try { new SpvClient({ network: 'nope' }); } catch (e) { code = e instanceof SpvError ? e.code : 'not an SpvError'; }
-console.log(JSON.stringify({ exports: Object.keys(spv).sort(), agent: info.userAgent, height: info.startHeight, ping: String(ping.nonce), code, topologies: ToyNetwork.topologies }));
+console.log(JSON.stringify({ exports: Object.keys(spv).sort(), agent: info.userAgent, height: info.startHeight, transport: info.transport, sessionId: info.sessionId, ping: String(ping.nonce), code, topologies: ToyNetwork.topologies }));
 `,
     );
     const r = spawnSync(process.execPath, ['use.mjs', `127.0.0.1:${serve.match[1]}`], { cwd: project, encoding: 'utf8', timeout: 30_000 });
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { exports: string[]; agent: string; height: number; ping: string; code: string; topologies: string[] };
+    const out = JSON.parse(r.stdout) as { exports: string[]; agent: string; height: number; transport: string; sessionId: string; ping: string; code: string; topologies: string[] };
     expect(out.exports).toEqual(expect.arrayContaining(['SpvClient', 'handshake', 'discoverPeers', 'ToyNode', 'ToyNetwork', 'encodeMessage', 'decodeMessage', 'SpvError', 'SyncError', 'AddressWatch']));
     expect(out).toMatchObject({ height: 50, ping: '7', code: 'unknown_chain', topologies: ['line', 'ring', 'star', 'random'] });
     expect(out.agent).toMatch(/^\/spv/);
+    // BIP324 from the installed package: its crypto dependencies resolve from the tarball's install.
+    expect(out.transport).toBe('v2');
+    expect(out.sessionId).toMatch(/^[0-9a-f]{64}$/);
   } finally {
     await stop(serve.child);
   }

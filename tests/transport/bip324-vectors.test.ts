@@ -2,12 +2,14 @@
 // (32 × 8 cases), and packet encoding (7 rows: ECDH, shared secret, HKDF keys, terminators,
 // session id, and the packet after in_idx earlier packets, which crosses the rekey points),
 // plus the short message ID table.
+import { createECDH } from 'node:crypto';
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { Bip324Cipher } from '../../src/transport/v2/cipher.js';
 import { decodeEllswift, deriveKeys, generateKey, KeyPool, sharedSecret, xOnlyEcdh } from '../../src/transport/v2/keys.js';
 import { SHORT_ID_TYPES, shortIdFor, typeForShortId } from '../../src/transport/v2/short-ids.js';
+import { NobleBip324Cipher } from '../helpers/bip324-noble.js';
 import { readCsv, readShortIds } from './vectors.js';
 
 const big = (hex: string): bigint => BigInt(`0x${hex}`);
@@ -90,6 +92,40 @@ describe('packet_encoding_test_vectors.csv', () => {
     expect(Buffer.compare(Buffer.from(opened!.contents), Buffer.from(contents))).toBe(0);
   });
 
+  // The candidate not chosen (the same ciphers on @noble/ciphers) passes every row too, and each
+  // side decrypts the other's packets: the choice between them is speed alone (v2transport bench).
+  test.each(rows.map((r, i) => [i, r] as const))('row %i on @noble/ciphers: the same packet, and the two implementations interoperate', (_i, r) => {
+    const initiator = r.in_initiating === '1';
+    const keys = deriveKeys({ privateKey: fromHex(r.in_priv_ours!), ellswift: fromHex(r.in_ellswift_ours!) }, fromHex(r.in_ellswift_theirs!), initiator, magic);
+    const noble = new NobleBip324Cipher(keys, initiator);
+    const nodeRx = new Bip324Cipher(keys, !initiator);
+    for (let i = 0; i < Number(r.in_idx); i++) {
+      const p = noble.encrypt([], new Uint8Array(0));
+      expect(nodeRx.decryptLength(p)).toBe(0);
+      expect(nodeRx.decrypt(p.subarray(3), new Uint8Array(0))).toBeDefined();
+    }
+    const unit = fromHex(r.in_contents!);
+    const contents = new Uint8Array(unit.length * Number(r.in_multiply));
+    for (let i = 0; i < Number(r.in_multiply); i++) contents.set(unit, i * unit.length);
+    const aad = fromHex(r.in_aad!);
+    const packet = noble.encrypt([contents], aad, r.in_ignore === '1');
+    if (r.out_ciphertext) expect(toHex(packet)).toBe(r.out_ciphertext);
+    if (r.out_ciphertext_endswith) expect(toHex(packet.subarray(packet.length - r.out_ciphertext_endswith.length / 2))).toBe(r.out_ciphertext_endswith);
+    expect(nodeRx.decryptLength(packet)).toBe(contents.length);
+    expect(Buffer.compare(Buffer.from(nodeRx.decrypt(packet.subarray(3), aad)!.contents), Buffer.from(contents))).toBe(0);
+    // And the other way: node:crypto sends, @noble/ciphers receives (a tampered packet fails there too).
+    const nodeTx = new Bip324Cipher(keys, initiator);
+    const nobleRx = new NobleBip324Cipher(keys, !initiator);
+    const sent = nodeTx.encrypt([contents], aad);
+    expect(nobleRx.decryptLength(sent)).toBe(contents.length);
+    const bad = Uint8Array.from(sent);
+    bad[bad.length - 1]! ^= 1;
+    const tamperedRx = new NobleBip324Cipher(keys, !initiator);
+    tamperedRx.decryptLength(bad);
+    expect(tamperedRx.decrypt(bad.subarray(3), aad)).toBeUndefined();
+    expect(Buffer.compare(Buffer.from(nobleRx.decrypt(sent.subarray(3), aad)!.contents), Buffer.from(contents))).toBe(0);
+  });
+
   test('a flipped bit anywhere after the length, or the wrong AAD, fails the tag', () => {
     const r = rows[0]!;
     const keys = deriveKeys({ privateKey: fromHex(r.in_priv_ours!), ellswift: fromHex(r.in_ellswift_ours!) }, fromHex(r.in_ellswift_theirs!), true, magic);
@@ -135,6 +171,22 @@ describe('key generation and ECDH (random keys: both ends agree, the encoding de
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) seen.add(toHex(pool.take().privateKey));
     expect(seen.size).toBe(10);
+  });
+  test('a pool refills in idle time up to its size, and its keys are distinct and valid', async () => {
+    const pool = new KeyPool(3);
+    pool.fill();
+    expect(pool.available).toBe(1);
+    while (pool.available < 3) await new Promise((r) => setTimeout(r, 5));
+    const keys = [pool.take(), pool.take(), pool.take()];
+    expect(pool.available).toBe(0);
+    expect(new Set(keys.map((k) => toHex(k.privateKey))).size).toBe(3);
+    for (const k of keys) {
+      const ecdh = createECDH('secp256k1');
+      ecdh.setPrivateKey(k.privateKey);
+      expect(toHex(decodeEllswift(k.ellswift))).toBe(ecdh.getPublicKey('hex', 'compressed').slice(2)); // the encoding is of x(priv·G)
+    }
+    while (pool.available < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(pool.available).toBe(3);
   });
 });
 

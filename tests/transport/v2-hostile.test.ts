@@ -179,3 +179,20 @@ test('a v1 version for another network on the v2 port: dropped at once (Core res
   expect(c.received.length).toBe(0);
   await othersStillServed();
 });
+
+test('a slow drip over v2 (its key, then garbage, one byte every 50 ms): dropped at the handshake timeout, others served', async () => {
+  const host = freshHost();
+  const c = await RawClient.connect(port, '127.0.0.1', host);
+  const hello = new HandV2Peer(magic, true, MAX_GARBAGE_LEN).hello(); // 64-byte key + 4,095 bytes of garbage
+  let i = 0;
+  const drip = setInterval(() => c.write(hello.subarray(i, ++i)), 50);
+  try {
+    await othersStillServed();
+    expect(await c.waitClosed(HANDSHAKE_TIMEOUT_MS + 3000)).toBe(true);
+  } finally {
+    clearInterval(drip);
+  }
+  expect(gone.get(host)?.code).toBe('handshake_timeout');
+  expect(i).toBeLessThan(hello.length); // it never got to the end of its garbage
+  c.destroy();
+});

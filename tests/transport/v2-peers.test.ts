@@ -59,6 +59,8 @@ describe('one port, both transports (spv serve with v2 on)', () => {
     expect(v2.serviceNames).toContain('P2P_V2');
     expect(s.inbound[0]!.transport).toBe('v2');
     expect(s.inbound[0]!.sessionId).toBe(v2.sessionId);
+    // The dialing client advertises no services, so never NODE_P2P_V2 (only listeners do).
+    expect(s.inbound[0]!.state.remote!.services).toBe(0n);
 
     const v1 = await probePeer(regtest, { host: '127.0.0.1', port: s.port }, { timeoutMs: 5000 });
     expect(v1.transport).toBe('v1');

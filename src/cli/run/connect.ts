@@ -46,7 +46,7 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
   });
   client.on('pong', (address, rtt) => {
     log.debug(`pong from ${address}: ${formatMs(rtt)}`);
-    emit('pong', { address, rttMs: rtt });
+    emit('pong', { address, transport: client.peers().find((p) => p.address === address)?.transport, rttMs: rtt });
   });
   client.on('peerDisconnected', (p) => {
     log.info(`disconnected ${p.address}: ${p.code} (${p.message})`);

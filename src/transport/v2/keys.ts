@@ -1,5 +1,5 @@
 // BIP324 key exchange (Core bip324.cpp BIP324Cipher::Initialize): ElligatorSwift encoding and
-// decoding (@scure/btc-signer's p2p module), x-only ECDH on secp256k1 (node:crypto, OpenSSL: 3×
+// decoding (@scure/btc-signer's p2p module), x-only ECDH on secp256k1 (node:crypto, OpenSSL: 2–7×
 // faster than the pure-JS multiply, same result on every vector), the tagged-hash shared secret,
 // HKDF-SHA256 (@noble/hashes) with salt "bitcoin_v2_shared_secret" ‖ network magic → the four
 // packet keys, both garbage terminators and the session id. Loaded on first use (the curve
@@ -62,35 +62,53 @@ export function sharedSecret(ours: EphemeralKey, theirs: Uint8Array, initiator: 
   return h.digest();
 }
 
-/** The next key is made this long after one is taken: after the handshake that took it has
- * had its turn on the event loop, not in the middle of it. */
+/** Refilling starts this long after a key is taken: after the handshake that took it has had
+ * its turn on the event loop, not in the middle of it. */
 export const KEY_REFILL_DELAY_MS = 20;
+/** Keys held ready: enough for a burst of dials or inbound connections (each key is ~1.5 ms of
+ * CPU to make, so a pool of 4 costs at most ~6 ms, one key per event-loop turn). */
+export const KEY_POOL_SIZE = 4;
 
-/** Ephemeral keys made ahead of need: a key is generated in idle time after each one handed
- * out, so a handshake waits only for the ECDH (the keys are still single-use and random). */
+/** Ephemeral keys made ahead of need: after keys are handed out the pool is refilled in idle
+ * time, one key per event-loop turn (I/O runs in between), so a handshake waits only for the
+ * ECDH. The keys are still single-use and random. */
 export class KeyPool {
-  private next: EphemeralKey | undefined;
+  private readonly ready: EphemeralKey[] = [];
   private scheduled = false;
 
-  /** Make the next key now (e.g. before the first connection). */
+  constructor(private readonly size = KEY_POOL_SIZE) {}
+
+  /** Keys ready now (tests). */
+  get available(): number {
+    return this.ready.length;
+  }
+
+  /** Make one key now (e.g. before the first connection); the rest follow in idle time. */
   fill(): void {
-    this.next ??= generateKey();
+    if (this.ready.length === 0) this.ready.push(generateKey());
+    this.refill();
   }
 
   take(): EphemeralKey {
-    const k = this.next ?? generateKey();
-    this.next = undefined;
+    const k = this.ready.shift() ?? generateKey();
     this.refill();
     return k;
   }
 
   private refill(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.ready.length >= this.size) return;
     this.scheduled = true;
-    setTimeout(() => {
+    setTimeout(() => this.makeOne(), KEY_REFILL_DELAY_MS).unref();
+  }
+
+  private makeOne(): void {
+    if (this.ready.length < this.size) this.ready.push(generateKey());
+    if (this.ready.length >= this.size) {
       this.scheduled = false;
-      this.next ??= generateKey();
-    }, KEY_REFILL_DELAY_MS).unref();
+      return;
+    }
+    // setImmediate runs after pending I/O: a handshake in progress is not held up by the refill.
+    setImmediate(() => this.makeOne()).unref();
   }
 }
 
