@@ -104,7 +104,8 @@ test('--trace, --trace=fields --json and --capture on a handshake with spv serve
   const port = peer.match[1]!;
   const dir = tmp();
   try {
-    const plain = await runCli(['handshake', '--regtest', '--trace', `127.0.0.1:${port}`, '--capture', dir]);
+    // v1 here (spv serve offers both) so the sizes are the plain frames'; the JSON run below is v2.
+    const plain = await runCli(['handshake', '--regtest', '--no-v2transport', '--trace', `127.0.0.1:${port}`, '--capture', dir]);
     expect(plain.code).toBe(0);
     const lines = plain.stderr.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{3} out#1 /.test(l));
     expect(lines[0]).toMatch(/out#1 127\.0\.0\.1:\d+ → sent v1 +121 B {2}version 70016 \/spv:0\.1\.0\/ h=0 NONE relay=0$/);
@@ -114,7 +115,9 @@ test('--trace, --trace=fields --json and --capture on a handshake with spv serve
 
     const json = await runCli(['handshake', '--regtest', '--trace=fields', '--json', `127.0.0.1:${port}`]);
     expect(json.code).toBe(0);
-    const events = json.stderr.split('\n').filter((l) => l.startsWith('{"time"')).map((l) => JSON.parse(l) as { direction: string; command: string; fields: Record<string, unknown> });
+    const events = json.stderr.split('\n').filter((l) => l.startsWith('{"time"')).map((l) => JSON.parse(l) as { direction: string; transport: string; command: string; fields: Record<string, unknown> });
+    expect(events.length).toBeGreaterThan(4);
+    expect(events.every((e) => e.transport === 'v2')).toBe(true); // both offer BIP324: the default
     expect(events.find((e) => e.direction === 'recv' && e.command === 'version')?.fields.startHeight).toBe(10);
 
     // The capture: one folder for the peer, Core's two files, readable in time order.
@@ -144,8 +147,8 @@ test('--trace, --trace=fields --json and --capture on a handshake with spv serve
     // A sync names the headers it gets by height (the chain knows each batch's parent).
     const synced = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${port}`, '--datadir', tmp(), '--trace', '--log-level', 'warn'], { timeoutMs: 30000 });
     expect(synced.code).toBe(0);
-    expect(synced.stderr).toMatch(/ ← recv v1 +\d+ B {2}headers 10 \(1\.\.10\)$/m);
-    expect(synced.stderr).toMatch(/ → sent v1 +\d+ B {2}getheaders locator 1 from [0-9a-f]{8}…[0-9a-f]{8} h=0 stop=0$/m);
+    expect(synced.stderr).toMatch(/ ← recv v2 +\d+ B {2}headers 10 \(1\.\.10\)$/m);
+    expect(synced.stderr).toMatch(/ → sent v2 +\d+ B {2}getheaders locator 1 from [0-9a-f]{8}…[0-9a-f]{8} h=0 stop=0$/m);
   } finally {
     await stop(peer.child);
   }
