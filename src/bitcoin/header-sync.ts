@@ -12,7 +12,7 @@ import type { HeaderChain, ReorgInfo } from '../chain/header-chain.js';
 import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { CHAIN_RULES } from '../chain/errors.js';
 import { PROTOCOL_VERSION } from './constants.js';
-import { supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
+import { randomNonce64, supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
 
 /** Core HEADERS_RESPONSE_TIME is 2 minutes; on loopback or a good link 30 s is plenty. */
 export const HEADERS_RESPONSE_TIMEOUT_MS = 30_000;
@@ -23,6 +23,8 @@ export const MAX_LOCATOR_SZ = 101;
 export const MAX_UNCONNECTING_HEADERS = 10;
 /** Full batches that teach us nothing before the peer is dropped (same batch forever). */
 export const MAX_NO_PROGRESS_BATCHES = 3;
+/** BIP31: pings carry a nonce (and are answered with it) from this protocol version on. */
+const BIP31_VERSION = 60001;
 const MSG_BLOCK = 2;
 const MSG_WITNESS_BLOCK = 0x40000002;
 const ZERO_HASH = new Uint8Array(32);
@@ -36,6 +38,10 @@ interface PeerSync {
   claimedHeight: number;
   unconnecting: number;
   noProgress: number;
+  /** Nonce of the ping sent right after our last getheaders: a pong with it before any
+   * `headers` means the peer handled the getheaders and had nothing to send (bcoin and
+   * others stay silent where Core sends an empty `headers`; messages are handled in order). */
+  barrier: bigint | undefined;
 }
 
 export interface SyncProgress {
@@ -135,6 +141,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       claimedHeight: peer.state.remote?.startHeight ?? 0,
       unconnecting: 0,
       noProgress: 0,
+      barrier: undefined,
     });
     // BIP130: ask for new blocks as headers announcements.
     if (supportsSendHeaders(peer)) peer.send({ command: 'sendheaders' });
@@ -151,6 +158,13 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     switch (msg.command) {
       case 'headers':
         this.onHeaders(peer, st, msg.headers);
+        return;
+      case 'pong':
+        // The barrier ping after a getheaders came back before any headers: nothing for us.
+        if (st.inFlight && st.barrier === msg.nonce) {
+          this.log.debug(`${peer.label}: answered our ping but sent no headers: it has nothing beyond our ${this.chain.height}`);
+          this.onHeaders(peer, st, []);
+        }
         return;
       case 'inv':
         // A block announced by hash we do not know: fetch the headers leading to it.
@@ -201,9 +215,31 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     st.requestedAt = this.monotonic();
     this.startedAt ??= st.requestedAt;
     peer.send({ command: 'getheaders', version: PROTOCOL_VERSION, locator, hashStop: ZERO_HASH });
-    peer.setTimer('headers-response', this.responseTimeoutMs, () =>
-      peer.disconnect(reason('timeout', 'headers_stalled', `no headers reply within ${this.responseTimeoutMs} ms`)),
-    );
+    this.sendBarrier(peer, st);
+    peer.setTimer('headers-response', this.responseTimeoutMs, () => this.onResponseTimeout(peer));
+  }
+
+  /** A ping right after a getheaders (see PeerSync.barrier). */
+  private sendBarrier(peer: BitcoinPeer, st: PeerSync): void {
+    if ((peer.state.remote?.version ?? 0) < BIP31_VERSION) {
+      st.barrier = undefined;
+      return;
+    }
+    st.barrier = randomNonce64();
+    peer.send({ command: 'ping', nonce: st.barrier });
+  }
+
+  /** No reply to a getheaders in time. A peer that claims no more than we have is not
+   * stalling, it has nothing for us (silent when up to date); any other is dropped. */
+  private onResponseTimeout(peer: BitcoinPeer): void {
+    const st = this.peers.get(peer);
+    if (st && st.claimedHeight <= this.chain.height) {
+      this.log.info(`${peer.label} sent no headers and claims height ${st.claimedHeight} <= our ${this.chain.height}: up to date`);
+      st.inFlight = false;
+      this.caughtUp(peer, st);
+      return;
+    }
+    peer.disconnect(reason('timeout', 'headers_stalled', `no headers reply within ${this.responseTimeoutMs} ms`));
   }
 
   private onHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): void {

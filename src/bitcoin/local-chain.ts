@@ -68,6 +68,8 @@ export interface LocalPeerOptions {
   filters?: boolean;
   blockLie?: BlockLie;
   filterLie?: FilterLie;
+  /** See HeaderServerOptions.silentWhenUpToDate. */
+  silentWhenUpToDate?: boolean;
   /** See BlockServerOptions.unknownBlocks. */
   unknownBlocks?: 'notfound' | 'ignore';
   log?: Log;
@@ -109,7 +111,7 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     handshakeTimeoutMs: opts.handshakeTimeoutMs,
     banDurationMs: opts.banDurationMs,
   });
-  const headerServer = new HeaderServer(chain.headers);
+  const headerServer = new HeaderServer(chain.headers, { silentWhenUpToDate: opts.silentWhenUpToDate });
   const blockServer = new BlockServer(chain, { bloom, lie: opts.blockLie, unknownBlocks: opts.unknownBlocks, log: opts.log });
   const filterServer = filters ? new FilterServer(chain, { lie: opts.filterLie }) : undefined;
   node.protocol.use(headerServer).use(blockServer);

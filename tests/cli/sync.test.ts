@@ -43,6 +43,25 @@ test('sync: fetches the peer\'s chain into a datadir, prints a summary; headers 
   }
 });
 
+test('a second sync against a peer that is silent when up to date (bcoin-like) exits 0 at once, not "stalled"', async () => {
+  const peer = await serve(['--generate', '500', '--seed', 'quiet', '--silent-up-to-date']);
+  const dir = datadir();
+  // A stall would take the whole --stall-timeout (10 min); runCli kills the child after 20 s.
+  const args = ['sync', '--regtest', '--connect', `127.0.0.1:${peer.port}`, '--datadir', dir, '--stall-timeout', '600000'];
+  try {
+    const first = await runCli(args, { timeoutMs: 20000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/height\s+500/);
+    const again = await runCli([...args, '--json'], { timeoutMs: 20000 });
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/headers_stalled|no reachable peers/);
+    const done = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; height?: number; headersReceived?: number }).find((e) => e.event === 'synced');
+    expect(done).toMatchObject({ height: 500, headersReceived: 0 });
+  } finally {
+    await peer.stop();
+  }
+});
+
 test('sync on a terminal draws a progress bar with height, rate and ETA', async () => {
   const peer = await serve(['--generate', '4000', '--seed', 'tty']);
   const dir = datadir();

@@ -75,7 +75,7 @@ export async function runServe(args: ServeArgs): Promise<number> {
   const started = performance.now();
   const chain = store?.chain ?? (args.generate !== undefined ? generatedChain(params, args.generate, args.seed) : new HeaderChain(params));
   if (args.generate !== undefined) log.info(`generated ${args.generate} regtest headers in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
-  const server = new HeaderServer(chain);
+  const server = new HeaderServer(chain, { silentWhenUpToDate: args['silent-up-to-date'] });
   const node = createBitcoinNode({ params, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, startHeight: () => chain.height });
   node.protocol.use(new AddressRelay({ known, requestFromOutbound: false }));
   node.protocol.use(server);
@@ -118,7 +118,7 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   const started = performance.now();
   const chain = LocalBlockChain.generate(params, { blocks: n, seed: args.seed, payments, fillerOutputs: args['filler-outputs'] });
   log.info(`generated ${n} regtest blocks in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
-  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout });
+  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, silentWhenUpToDate: args['silent-up-to-date'] });
   const known = new KnownAddresses();
   const now = Math.floor(Date.now() / 1000);
   for (const a of args.addr ?? []) {
