@@ -56,6 +56,9 @@ interface PeerSync {
   range: HeaderRange<BitcoinPeer> | undefined;
   /** The outstanding getheaders fetches the first range sequentially (full locator). */
   sequential: boolean;
+  /** Last header of this peer's last full sequential batch: the next request starts there
+   * (Core does the same), so a peer on a branch of equal work still moves forward. */
+  continueFrom: Uint8Array | undefined;
 }
 
 export interface SyncProgress {
@@ -210,6 +213,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       barrier: undefined,
       range: undefined,
       sequential: false,
+      continueFrom: undefined,
     });
     // BIP130: ask for new blocks as headers announcements.
     if (supportsSendHeaders(peer)) peer.send({ command: 'sendheaders' });
@@ -433,13 +437,23 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     }
     if (sequential) {
       if (this.sequentialPeer === peer) this.sequentialPeer = undefined;
+      let more = false;
+      st.continueFrom = undefined;
       if (headers.length > 0) {
         const result = this.accept(peer, headers);
         if (result.error && !this.rejected(peer, result.error.error)) return;
-        if (result.error) range.exhaustedPeers.add(peer);
+        if (!result.error && headers.length === MAX_HEADERS_PER_MSG) {
+          if (result.added > 0) st.noProgress = 0;
+          else if (++st.noProgress >= MAX_NO_PROGRESS_BATCHES) {
+            peer.disconnect(reason('protocol', 'headers_no_progress', `${st.noProgress} full headers batches with nothing new`));
+            return;
+          }
+          st.continueFrom = blockHash(headers[headers.length - 1] as Uint8Array);
+          more = true;
+        }
+        st.claimedHeight = Math.max(st.claimedHeight, this.chain.height);
       }
-      if (headers.length < MAX_HEADERS_PER_MSG && range.to.height > this.chain.height) range.exhaustedPeers.add(peer);
-      if (headers.length > 0) st.claimedHeight = Math.max(st.claimedHeight, this.chain.height);
+      if (!more && range.to.height > this.chain.height) range.exhaustedPeers.add(peer);
       return this.schedule();
     }
     const planner = this.ranges;
@@ -457,6 +471,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       case 'partial':
         return this.requestRange(peer, st, range); // the next 2,000 of the same range
       case 'complete':
+        this.log.debug(`range ${range.from.height}..${range.to.height} linked (${peer.label})`);
         this.used.add(peer.label);
         return this.schedule();
       default: {
@@ -541,7 +556,9 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
         for (const [p, s] of this.peers) {
           if (p.isClosed || head.exhaustedPeers.has(p)) continue;
           helpers++;
-          if (!s.inFlight && (!best || s.claimedHeight > (this.peers.get(best)?.claimedHeight ?? 0))) best = p;
+          // Prefer the peer that is mid-way (its last full batch), then the highest claim.
+          const b = best && this.peers.get(best);
+          if (!s.inFlight && (!b || (s.continueFrom !== undefined) > (b.continueFrom !== undefined) || ((s.continueFrom !== undefined) === (b.continueFrom !== undefined) && s.claimedHeight > b.claimedHeight))) best = p;
         }
         if (best) this.requestSequentialHead(best, this.peers.get(best) as PeerSync, head);
         else if (helpers === 0 && this.peers.size > 0) {
@@ -585,6 +602,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     st.sequential = true;
     this.sequentialPeer = peer;
     let locator = this.chain.blockLocator();
+    if (st.continueFrom && this.chain.hasHeader(st.continueFrom)) locator = [st.continueFrom, ...locator];
     if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
     this.log.debug(`fetching ${this.chain.height}..${range.to.height} sequentially from ${peer.label}`);
     this.getheaders(peer, st, locator, range.to.hash);
