@@ -13,6 +13,7 @@ import type { ConnectArgs } from '../commands/connect.js';
 import { untilSignal } from '../signals.js';
 import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
 import { openStore } from './chain-store.js';
+import { loadHints } from './hints.js';
 
 function peerRow(p: BitcoinPeer): string[] {
   const r = p.state.remote;
@@ -34,7 +35,7 @@ export async function runConnect(args: ConnectArgs): Promise<number> {
   if (args.sync) {
     store = openStore(params, args.datadir, log);
     const s = store;
-    sync = new HeaderSync({ chain: s.chain, persist: () => s.flush(), log });
+    sync = new HeaderSync({ chain: s.chain, persist: () => s.flush(), log, hints: loadHints(args.hints, params, log) });
     const view = new SyncProgressView(progressMode(args.json), log);
     sync.on('progress', (p) => view.update(p));
     sync.on('synced', (x) => {

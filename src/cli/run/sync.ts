@@ -10,6 +10,7 @@ import type { SyncArgs } from '../commands/sync.js';
 import { untilSignal } from '../signals.js';
 import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
 import { openStore } from './chain-store.js';
+import { loadHints } from './hints.js';
 
 export async function runSync(args: SyncArgs): Promise<number> {
   const params = resolveNetwork(args);
@@ -18,7 +19,8 @@ export async function runSync(args: SyncArgs): Promise<number> {
   const log = createLogger(args['log-level'], args.json);
   const store = openStore(params, args.datadir, log);
   const chain = store.chain;
-  const sync = new HeaderSync({ chain, persist: () => store.flush(), log, responseTimeoutMs: args['stall-timeout'] });
+  const hints = loadHints(args.hints, params, log);
+  const sync = new HeaderSync({ chain, persist: () => store.flush(), log, responseTimeoutMs: args['stall-timeout'], hints });
   const view = new SyncProgressView(progressMode(args.json), log);
   sync.on('progress', (p) => view.update(p));
   sync.on('reorg', (r, peer) => {

@@ -19,6 +19,7 @@ import type { WatchArgs } from '../commands/watch.js';
 import { untilSignal } from '../signals.js';
 import { checkPeerArgs, startPeers, writeNoPeersSummary } from './peers.js';
 import { openStore } from './chain-store.js';
+import { loadHints } from './hints.js';
 
 export async function runWatch(args: WatchArgs): Promise<number> {
   const params = resolveNetwork(args);
@@ -52,7 +53,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
     printLine(`${verb === 'undone' ? 'UNDONE (reorg) ' : ''}${r.txid} height ${r.height} (${confirmations} conf) block ${r.blockHash.slice(0, 16)}…  ${parts.join(', ')}`);
   };
 
-  const sync = new HeaderSync({ chain, persist: () => store.flush(), log });
+  const sync = new HeaderSync({ chain, persist: () => store.flush(), log, hints: loadHints(args.hints, params, log) });
   const watcher = new Watcher({ params, chain, sync, store: ws, watched, fromHeight: args['from-height'], bloom: args.bloom, fpRate: args['fp-rate'], log });
   const view = new SyncProgressView(progressMode(args.json), log, 'blocks scanned');
   let scanStarted = 0;
