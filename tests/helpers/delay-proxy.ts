@@ -13,6 +13,9 @@ export async function startDelayProxy(target: { host?: string; port: number }, d
   const server: Server = createServer((down) => {
     const up = connect({ host: target.host ?? '127.0.0.1', port: target.port });
     sockets.add(down).add(up);
+    // Bytes leave as soon as their delay is up (no Nagle batching on top of the latency).
+    down.setNoDelay(true);
+    up.setNoDelay(true);
     let releaseAt = 0;
     down.on('data', (d) => up.write(d));
     up.on('data', (d) => {
