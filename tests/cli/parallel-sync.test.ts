@@ -18,7 +18,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const HEIGHT = 30_000;
+const HEIGHT = 60_000;
 let served: Awaited<ReturnType<typeof startCli>>;
 let port: string;
 let sequentialDir: string;
@@ -52,12 +52,12 @@ function hintsFile(every: number): Promise<string> {
 const connectArgs = (): string[] => proxies.flatMap((p) => ['--connect', `127.0.0.1:${p.port}`]);
 
 test('headers hints prints "height hash" lines every N heights of the stored chain', async () => {
-  const r = await runCli(['headers', 'hints', '--regtest', '--datadir', sequentialDir, '--every', '7000']);
+  const r = await runCli(['headers', 'hints', '--regtest', '--datadir', sequentialDir, '--every', '14000']);
   expect(r.code).toBe(0);
   const lines = r.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
-  expect(lines.map((l) => Number(l.split(' ')[0]))).toEqual([7000, 14000, 21000, 28000]);
-  const at = await runCli(['headers', 'get', '21000', '--regtest', '--datadir', sequentialDir, '--json']);
-  expect(lines[2]).toBe(`21000 ${(JSON.parse(at.stdout) as { hash: string }).hash}`);
+  expect(lines.map((l) => Number(l.split(' ')[0]))).toEqual([14000, 28000, 42000, 56000]);
+  const at = await runCli(['headers', 'get', '42000', '--regtest', '--datadir', sequentialDir, '--json']);
+  expect(lines[2]).toBe(`42000 ${(JSON.parse(at.stdout) as { hash: string }).hash}`);
   const bad = await runCli(['headers', 'hints', '--regtest', '--datadir', sequentialDir, '--every', '0']);
   expect(bad.code).toBe(2);
 });
@@ -66,10 +66,13 @@ test('sync --hints: ranges from all three peers; kill -9 mid-way, resume; header
   const file = await hintsFile(500);
   const dir = datadir();
   const args = ['sync', '--regtest', ...connectArgs(), '--max-peers', '3', '--datadir', dir, '--hints', file, '--json'];
-  // Killed once some ranges are validated and stored (progress beyond the first 2,000).
-  const first = await startCli(args, /"event":"progress","height":([2-9]\d{3}|1\d{4}|2[0-8]\d{3})\b/, 60000);
+  // Killed once ranges are validated and made durable: they are fsynced every 20,000 headers
+  // (RANGE_PERSIST_EVERY_HEADERS), so wait for progress between 21,000 and 59,999.
+  const first = await startCli(args, /"event":"progress","height":(2[1-9]\d{3}|[3-5]\d{4})\b/, 60000);
   first.child.kill('SIGKILL');
   await stop(first.child);
+  const stored = await runCli(['headers', 'tip', '--regtest', '--datadir', dir, '--json']);
+  expect((JSON.parse(stored.stdout) as { height: number }).height).toBeGreaterThanOrEqual(20_000);
   const resumed = await runCli(args, { timeoutMs: 60000 });
   expect(resumed.code).toBe(0);
   const done = resumed.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'synced');
