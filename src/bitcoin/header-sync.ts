@@ -4,7 +4,7 @@
 // `headers` or `inv`. A peer that sends invalid headers is banned with the rule it broke;
 // one that stalls is dropped and another takes over. With download hints, the ranges between
 // hints are first fetched from every peer at once (header-ranges.ts) and validated in order as
-// they become contiguous; then the tail after the last hint is synced as above.
+// they become contiguous (range-download.ts); then the tail after the last hint is synced as above.
 import { EventEmitter } from 'node:events';
 import { hashToDisplay } from '../util/bytes.js';
 import { silentLog, type Log } from '../util/log.js';
@@ -16,53 +16,37 @@ import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { CHAIN_RULES } from '../chain/errors.js';
 import { PROTOCOL_VERSION } from './constants.js';
 import type { DownloadHint } from './download-hints.js';
-import { HeaderRanges, type HeaderRange } from './header-ranges.js';
+import {
+  clampLocator,
+  MAX_LOCATOR_SZ,
+  MAX_NO_PROGRESS_BATCHES,
+  MAX_UNCONNECTING_HEADERS,
+  RangeDownload,
+  RANGE_PERSIST_EVERY_HEADERS,
+  RANGE_STALL_MAX_MS,
+  RANGE_STALL_MS,
+  type RangeDownloadHost,
+  type RangePeerState,
+} from './range-download.js';
 import { randomNonce64, supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
 
 /** Core HEADERS_RESPONSE_TIME is 2 minutes; on loopback or a good link 30 s is plenty. */
 export const HEADERS_RESPONSE_TIMEOUT_MS = 30_000;
-/** Core MAX_LOCATOR_SZ: peers disconnect a getheaders with more entries. */
-export const MAX_LOCATOR_SZ = 101;
-/** Unconnecting header announcements tolerated before we give up on a peer (Core, before
- * v26: MAX_NUM_UNCONNECTING_HEADERS_MSGS = 10). */
-export const MAX_UNCONNECTING_HEADERS = 10;
-/** Full batches that teach us nothing before the peer is dropped (same batch forever). */
-export const MAX_NO_PROGRESS_BATCHES = 3;
+export { MAX_LOCATOR_SZ, MAX_NO_PROGRESS_BATCHES, MAX_UNCONNECTING_HEADERS, RANGE_PERSIST_EVERY_HEADERS, RANGE_STALL_MAX_MS, RANGE_STALL_MS };
 /** BIP31: pings carry a nonce (and are answered with it) from this protocol version on. */
 const BIP31_VERSION = 60001;
-/** How long the first range (the one validation waits for) may sit at one peer while others
- * are idle before it moves to one of them: Core BLOCK_STALLING_TIMEOUT_DEFAULT (2 s), doubled
- * after each move up to BLOCK_STALLING_TIMEOUT_MAX (64 s), decaying by 0.85 per range, as Core's. */
-export const RANGE_STALL_MS = 2_000;
-export const RANGE_STALL_MAX_MS = 64_000;
-/** In the range phase headers validated from ranges are made durable (fsync) once this many
- * have piled up, not after every batch: validation is then the critical path, and an fsync per
- * 2,000 headers costs as much as the validating. A `kill -9` loses at most these (fetched again). */
-export const RANGE_PERSIST_EVERY_HEADERS = 20_000;
 const MSG_BLOCK = 2;
 const MSG_WITNESS_BLOCK = 0x40000002;
 const ZERO_HASH = new Uint8Array(32);
 
-interface PeerSync {
-  inFlight: boolean;
+interface PeerSync extends RangePeerState {
   requestedAt: number;
   /** The peer answered with fewer than 2,000 headers: we have all it has. */
   caughtUp: boolean;
-  /** Height of the last header it gave us (or its version start_height until then). */
-  claimedHeight: number;
-  unconnecting: number;
-  noProgress: number;
   /** Nonce of the ping sent right after our last getheaders: a pong with it before any
    * `headers` means the peer handled the getheaders and had nothing to send (bcoin and
    * others stay silent where Core sends an empty `headers`; messages are handled in order). */
   barrier: bigint | undefined;
-  /** The hint range the outstanding getheaders is for (range phase). */
-  range: HeaderRange<BitcoinPeer> | undefined;
-  /** The outstanding getheaders fetches the first range sequentially (full locator). */
-  sequential: boolean;
-  /** Last header of this peer's last full sequential batch: the next request starts there
-   * (Core does the same), so a peer on a branch of equal work still moves forward. */
-  continueFrom: Uint8Array | undefined;
 }
 
 export interface SyncProgress {
@@ -131,14 +115,9 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private readonly used = new Set<string>();
   private getheadersSent = 0;
   /** The range phase (hints above our height); undefined before/after it or without hints. */
-  private ranges: HeaderRanges<BitcoinPeer> | undefined;
+  private ranges: RangeDownload | undefined;
   private rangesDone = 0;
   private peakRangeHeaders = 0;
-  /** The peer fetching the first range sequentially. */
-  private sequentialPeer: BitcoinPeer | undefined;
-  private rangeStallMs: number;
-  private readonly baseRangeStallMs: number;
-  private scheduling = false;
   /** Headers validated from ranges and not yet persisted. */
   private unpersisted = 0;
 
@@ -151,8 +130,27 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.responseTimeoutMs = opts.responseTimeoutMs ?? HEADERS_RESPONSE_TIMEOUT_MS;
     this.startHeight = this.chain.height;
-    this.baseRangeStallMs = this.rangeStallMs = opts.rangeStallMs ?? RANGE_STALL_MS;
-    this.ranges = this.planRanges(opts.hints ?? [], opts.rangeWindowHeaders);
+    this.ranges = RangeDownload.plan(this.rangeHost(), opts.hints ?? [], { windowHeaders: opts.rangeWindowHeaders, stallMs: opts.rangeStallMs });
+  }
+
+  /** What the range phase may use of this sync. */
+  private rangeHost(): RangeDownloadHost {
+    return {
+      chain: this.chain,
+      log: this.log,
+      peers: this.peers,
+      monotonic: () => this.monotonic(),
+      getheaders: (peer, locator, hashStop) => {
+        const st = this.peers.get(peer);
+        if (st) this.getheaders(peer, st, locator, hashStop);
+      },
+      accept: (peer, headers, hashes, defer) => this.accept(peer, headers, hashes, defer),
+      rejected: (peer, error) => this.rejected(peer, error),
+      unpersisted: () => this.unpersisted,
+      persistNow: () => this.persistNow(),
+      linked: (peer) => this.used.add(peer.label),
+      rangesDone: () => this.finishRanges(),
+    };
   }
 
   /** The most headers held in hint ranges at once (bounded by the window). */
@@ -162,25 +160,6 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   get inRangePhase(): boolean {
     return this.ranges !== undefined;
-  }
-
-  private planRanges(hints: readonly DownloadHint[], window: number | undefined): HeaderRanges<BitcoinPeer> | undefined {
-    const tip = this.chain.height;
-    const last = hints[hints.length - 1];
-    if (!last || last.height <= tip) return undefined;
-    // The highest hint we have passed must be on our chain; if not, the hints describe
-    // another chain than the one we hold and are of no use from here.
-    let below: DownloadHint | undefined;
-    for (const h of hints) {
-      if (h.height > tip) break;
-      below = h;
-    }
-    if (below && !sameHash(this.chain.hashAt(below.height), below.hash)) {
-      this.log.warn(`download hint at height ${below.height} is not on our stored chain: hints not used`);
-      return undefined;
-    }
-    this.log.info(`download hints up to height ${last.height}: fetching the ranges between them from all peers at once`);
-    return new HeaderRanges<BitcoinPeer>(hints, { height: tip, hash: this.chain.tip.hash }, this.chain.params.powLimit, window);
   }
 
   get isSynced(): boolean {
@@ -224,7 +203,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     // BIP130: ask for new blocks as headers announcements.
     if (supportsSendHeaders(peer)) peer.send({ command: 'sendheaders' });
     if (this.ranges) {
-      this.schedule();
+      this.ranges.schedule();
       return;
     }
     if (!this.initialDone) {
@@ -264,10 +243,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   onDisconnect(peer: BitcoinPeer, why: DisconnectReason): void {
     this.peers.delete(peer);
     if (this.ranges) {
-      const moved = this.ranges.release(peer);
-      if (this.sequentialPeer === peer) this.sequentialPeer = undefined;
-      if (moved.length) this.log.info(`${peer.label} gone (${why.code}); its ${moved.length} range(s) go to other peers`);
-      this.schedule();
+      this.ranges.release(peer, why.code);
       return;
     }
     if (peer !== this.syncPeer) return this.checkSynced();
@@ -302,7 +278,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     if (!st) return;
     let locator = this.chain.blockLocator();
     if (from) locator = [from, ...locator];
-    if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
+    locator = clampLocator(locator);
     st.inFlight = true;
     st.range = undefined;
     st.sequential = false;
@@ -414,79 +390,6 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     }
   }
 
-  // --- the range phase (download hints) ------------------------------------------------------
-
-  /** A headers message while hint ranges are being fetched (or a late reply to one). */
-  private onRangePhaseHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): void {
-    const range = st.range;
-    const sequential = st.sequential;
-    const solicited = st.inFlight;
-    st.inFlight = false;
-    st.range = undefined;
-    st.sequential = false;
-    peer.clearTimer('headers-response');
-    peer.clearTimer('range-stall');
-    if (headers.length > MAX_HEADERS_PER_MSG) {
-      peer.misbehaving('too_many_headers', `${headers.length} headers in one message (max ${MAX_HEADERS_PER_MSG})`);
-      return;
-    }
-    if (!this.ranges && solicited) return this.afterLateRangeReply(peer, st); // the range phase ended meanwhile
-    if (!solicited || !range) {
-      // Not an answer to a range request (an announcement, or a duplicate): the tail sync after
-      // the last hint fetches new tips. Count it like an unconnecting announcement.
-      if (++st.unconnecting > MAX_UNCONNECTING_HEADERS) {
-        peer.disconnect(reason('protocol', 'unconnecting_headers', `${st.unconnecting} header messages we did not ask for during the range download`));
-        return;
-      }
-      this.log.debug(`${peer.label}: ${headers.length} header(s) we did not ask for during the range download; ignored`);
-      return this.schedule();
-    }
-    if (sequential) {
-      if (this.sequentialPeer === peer) this.sequentialPeer = undefined;
-      let more = false;
-      st.continueFrom = undefined;
-      if (headers.length > 0) {
-        const result = this.accept(peer, headers);
-        if (result.error && !this.rejected(peer, result.error.error)) return;
-        if (!result.error && headers.length === MAX_HEADERS_PER_MSG) {
-          if (result.added > 0) st.noProgress = 0;
-          else if (++st.noProgress >= MAX_NO_PROGRESS_BATCHES) {
-            peer.disconnect(reason('protocol', 'headers_no_progress', `${st.noProgress} full headers batches with nothing new`));
-            return;
-          }
-          st.continueFrom = blockHash(headers[headers.length - 1] as Uint8Array);
-          more = true;
-        }
-        st.claimedHeight = Math.max(st.claimedHeight, this.chain.height);
-      }
-      if (!more && range.to.height > this.chain.height) range.exhaustedPeers.add(peer);
-      return this.schedule();
-    }
-    const planner = this.ranges;
-    if (!planner || range.peer !== peer || range.state !== 'fetching') return this.schedule(); // moved elsewhere meanwhile: stale
-    const r = planner.receive(range, peer, headers);
-    switch (r.kind) {
-      case 'invalid':
-        peer.misbehaving(r.code, `range ${range.from.height}..${range.to.height}: ${r.message} [${CHAIN_RULES[r.code].core}]`);
-        planner.release(peer);
-        return this.schedule();
-      case 'unlinked':
-        this.log.info(`${peer.label}: range ${range.from.height}..${range.to.height} does not link (${r.why}); fetching it elsewhere`);
-        planner.fail(range, peer, this.otherPeersFor(range, peer));
-        return this.schedule();
-      case 'partial':
-        return this.requestRange(peer, st, range); // the next 2,000 of the same range
-      case 'complete':
-        this.log.debug(`range ${range.from.height}..${range.to.height} linked (${peer.label})`);
-        this.used.add(peer.label);
-        return this.schedule();
-      default: {
-        const never: never = r;
-        throw new Error(`unhandled range reply ${String(never)}`);
-      }
-    }
-  }
-
   /** acceptHeaders, then persistence (now, or `deferPersist`: by validateRanges), reorg
    * events and progress. */
   private accept(peer: BitcoinPeer, headers: readonly Uint8Array[], hashes?: Uint32Array, deferPersist = false): AcceptResult {
@@ -524,144 +427,25 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     return true;
   }
 
-  /** Validates, in order, every range that is complete and contiguous with our tip. */
-  private validateRanges(): void {
-    const planner = this.ranges;
-    if (!planner) return;
-    const onPassed = (r: HeaderRange<BitcoinPeer>, matches: boolean): void => {
-      if (!matches) this.log.warn(`download hint at height ${r.to.height} is not on the chain we validated (a wrong hint or a lower-work fork); ignored`);
-    };
-    for (let r = planner.nextToValidate(this.chain, onPassed); r; r = planner.nextToValidate(this.chain, onPassed)) {
-      let failedBy: BitcoinPeer | undefined;
-      for (const b of r.batches) {
-        const result = this.accept(b.from, b.headers, b.hashes, true);
-        if (result.error) {
-          failedBy = b.from;
-          this.rejected(b.from, result.error.error);
-          break;
-        }
-      }
-      if (failedBy) {
-        planner.fail(r, failedBy, this.otherPeersFor(r, failedBy));
-        continue;
-      }
-      planner.validated();
-      this.rangeStallMs = Math.max(this.baseRangeStallMs, this.rangeStallMs * 0.85);
-    }
-    if (this.unpersisted >= RANGE_PERSIST_EVERY_HEADERS) this.persistNow();
-  }
-
-  /** Drives the range phase: validate what is contiguous, open ranges in the window, give
-   * idle peers work, move a stalled first range; when nothing is left, the tail sync. */
-  private schedule(): void {
-    const planner = this.ranges;
-    if (!planner || this.scheduling) return;
-    this.scheduling = true;
-    try {
-      // Requests go out before validating, so the network works while we validate.
-      let maxClaim = 0;
-      for (const [p, s] of this.peers) if (!p.isClosed) maxClaim = Math.max(maxClaim, s.claimedHeight);
-      planner.fill(maxClaim);
-      this.assignIdlePeers(planner);
-      this.validateRanges();
-      planner.fill(maxClaim); // validation made room in the window
-      const head = planner.head;
-      if (head?.state === 'sequential' && !this.sequentialPeer) {
-        let best: BitcoinPeer | undefined;
-        let helpers = 0;
-        for (const [p, s] of this.peers) {
-          if (p.isClosed || head.exhaustedPeers.has(p)) continue;
-          helpers++;
-          // Prefer the peer that is mid-way (its last full batch), then the highest claim.
-          const b = best && this.peers.get(best);
-          if (!s.inFlight && (!b || (s.continueFrom !== undefined) > (b.continueFrom !== undefined) || ((s.continueFrom !== undefined) === (b.continueFrom !== undefined) && s.claimedHeight > b.claimedHeight))) best = p;
-        }
-        if (best) this.requestSequentialHead(best, this.peers.get(best) as PeerSync, head);
-        else if (helpers === 0 && this.peers.size > 0) {
-          this.log.info(`no peer has headers beyond ${this.chain.height} towards the hint at ${head.to.height}; hints dropped`);
-          planner.abandon();
-        }
-      }
-      if (planner.finished(maxClaim)) return this.finishRanges();
-      this.assignIdlePeers(planner);
-      this.moveStalledHead(this.monotonic());
-    } finally {
-      this.scheduling = false;
-    }
-  }
-
-  private assignIdlePeers(planner: HeaderRanges<BitcoinPeer>): void {
-    const now = this.monotonic();
-    for (const [p, s] of this.peers) {
-      if (p.isClosed || s.inFlight) continue;
-      const r = planner.assign(p, s.claimedHeight, now);
-      if (r) this.requestRange(p, s, r);
-    }
-  }
-
-  private requestRange(peer: BitcoinPeer, st: PeerSync, range: HeaderRange<BitcoinPeer>): void {
-    st.inFlight = true;
-    st.range = range;
+  /** A headers message for the range phase, or a late reply to a range request after it. */
+  private onRangePhaseHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): void {
+    if (this.ranges) return this.ranges.onHeaders(peer, st, headers);
+    const solicited = st.inFlight;
+    st.inFlight = false;
+    st.range = undefined;
     st.sequential = false;
-    range.requestedAt = this.monotonic();
-    this.getheaders(peer, st, [range.lastHash], range.to.hash);
-    const rearm = (): void =>
-      peer.setTimer('range-stall', this.rangeStallMs, () => {
-        if (st.range !== range) return;
-        this.schedule();
-        if (st.range === range) rearm();
-      });
-    rearm();
-  }
-
-  /** The first range cannot be fetched by hints: getheaders from our tip with a full locator,
-   * stopping at its end hint (peers ignore a stop hash they do not know). */
-  private requestSequentialHead(peer: BitcoinPeer, st: PeerSync, range: HeaderRange<BitcoinPeer>): void {
-    st.inFlight = true;
-    st.range = range;
-    st.sequential = true;
-    this.sequentialPeer = peer;
-    let locator = this.chain.blockLocator();
-    if (st.continueFrom && this.chain.hasHeader(st.continueFrom)) locator = [st.continueFrom, ...locator];
-    if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
-    this.log.debug(`fetching ${this.chain.height}..${range.to.height} sequentially from ${peer.label}`);
-    this.getheaders(peer, st, locator, range.to.hash);
-  }
-
-  /** Core's block-stalling rule, per range: validation waits for the first range, the window
-   * is full and a peer is idle: after rangeStallMs the range moves to the idle peer. */
-  private moveStalledHead(now: number): void {
-    const planner = this.ranges;
-    const head = planner?.head;
-    if (!planner || !head || head.state !== 'fetching' || planner.hasQueued) return;
-    if (now - head.requestedAt < this.rangeStallMs) return;
-    for (const [p, s] of this.peers) {
-      if (p.isClosed || s.inFlight || p === head.peer || head.failedPeers.has(p) || s.claimedHeight < head.to.height) continue;
-      this.log.info(`range ${head.from.height}..${head.to.height} stalled at ${head.peer?.label} for ${Math.round(now - head.requestedAt)} ms; moving it to ${p.label}`);
-      planner.requeue(head);
-      this.rangeStallMs = Math.min(RANGE_STALL_MAX_MS, this.rangeStallMs * 2);
-      const r = planner.assign(p, s.claimedHeight, now);
-      if (r) this.requestRange(p, s, r);
-      return;
-    }
-  }
-
-  /** Some other connected peer could still fetch `range`. */
-  private otherPeersFor(range: HeaderRange<BitcoinPeer>, not: BitcoinPeer): boolean {
-    for (const [p, s] of this.peers) if (p !== not && !p.isClosed && !range.failedPeers.has(p) && s.claimedHeight >= range.to.height) return true;
-    return false;
+    peer.clearTimer('headers-response');
+    peer.clearTimer('range-stall');
+    if (solicited) this.afterLateRangeReply(peer, st);
   }
 
   /** Hints are used up: sync the tail after the last one the usual way, from our tip. */
   private finishRanges(): void {
-    const planner = this.ranges;
-    if (!planner) return;
-    if (this.unpersisted > 0) this.persistNow();
-    this.rangesDone += planner.completed;
-    this.peakRangeHeaders = Math.max(this.peakRangeHeaders, planner.peakHeld);
+    const rd = this.ranges;
+    if (!rd) return;
+    this.rangesDone += rd.completed;
+    this.peakRangeHeaders = Math.max(this.peakRangeHeaders, rd.peakHeld);
     this.ranges = undefined;
-    this.sequentialPeer = undefined;
-    this.log.info(`hint ranges done (${planner.completed} fetched in parallel): height ${this.chain.height}; syncing the rest from our tip`);
     const next = this.pickSyncPeer(); // (peers still owing a range reply join when it comes)
     if (next) this.startSyncWith(next);
   }
@@ -707,12 +491,6 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     const elapsed = Math.max(1e-6, (this.monotonic() - (this.startedAt ?? this.monotonic())) / 1000);
     this.emit('progress', { height: this.chain.height, peerHeight, headersPerSec: this.received / elapsed, peer: peer.label });
   }
-}
-
-function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Display hash of a raw header (for logs). */
