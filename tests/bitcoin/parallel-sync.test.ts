@@ -290,3 +290,20 @@ test('hints beyond what every peer claims: ranges stop at the peers\' height, th
   expect(s.hintRanges).toBe(6);
   expect(c.chain.tip.hashHex).toBe(half.tip.hashHex);
 });
+
+test('a flood of headers nobody asked for during the range download: the peer is dropped, the others finish', async () => {
+  const flooder = await peer(MAIN, {
+    host: '127.0.0.5',
+    reply: (p, msg, server) => {
+      server.onMessage(p, msg);
+      for (let i = 0; i < 20; i++) p.send({ command: 'headers', headers: MAIN.headersAfterLocator([MAIN.hashAt(0)], new Uint8Array(32)) });
+    },
+  });
+  const honest = await Promise.all([0, 1].map(() => peer(MAIN)));
+  const c = client({ hints: hintsOf(MAIN, 1000) });
+  const gone = new Promise<string>((resolve) => c.node.manager.on('disconnected', (p, why) => p.address.host === '127.0.0.5' && resolve(why.code)));
+  await connectAll(c, [flooder, ...honest]);
+  expect(await gone).toBe('unconnecting_headers');
+  await synced(c.sync);
+  expect(sameBytes(bytesOf(c.chain), await sequentialResult())).toBe(true);
+});

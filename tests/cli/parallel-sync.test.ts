@@ -90,3 +90,18 @@ test('sync --hints with a file that is not hints: exit 2 with the line', async (
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/bad\.txt:1: expected "height hash"/);
 });
+
+test('connect --hints: the initial sync uses the ranges too, then follows', async () => {
+  const file = await hintsFile(2000);
+  const client = await startCli(['connect', '--regtest', ...connectArgs(), '--max-peers', '3', '--datadir', datadir(), '--hints', file, '--json'], /"event":"synced".*\n/, 60000);
+  try {
+    const synced = client
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{"event":"synced"'))
+      .map((l) => JSON.parse(l) as { height: number; hintRanges: number })[0];
+    expect(synced).toMatchObject({ height: HEIGHT, hintRanges: HEIGHT / 2000 });
+  } finally {
+    expect(await stop(client.child)).toBe(0);
+  }
+});
