@@ -75,7 +75,7 @@ async function buildDatadir(): Promise<string> {
   return dir;
 }
 
-async function syncOnce(ports: number[], hints: DownloadHint[] | undefined): Promise<{ ms: number; summary: SyncSummary; hintsOut: DownloadHint[]; peak: number }> {
+async function syncOnce(ports: number[], hints: DownloadHint[] | undefined): Promise<{ ms: number; cpuMs: number; summary: SyncSummary; hintsOut: DownloadHint[]; peak: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'spv-bench-parallel-'));
   const store = HeaderStore.open({ datadir: dir, params: regtest });
   const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush(), hints });
@@ -83,11 +83,13 @@ async function syncOnce(ports: number[], hints: DownloadHint[] | undefined): Pro
   node.protocol.use(sync);
   try {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const done = new Promise<SyncSummary>((r) => sync.once('synced', r));
     await Promise.all(ports.map((port) => node.manager.connect({ host: '127.0.0.1', port })));
     const summary = await done;
     const ms = performance.now() - t0;
-    return { ms, summary, hintsOut: hintsOf(store.chain), peak: sync.rangeWindowPeak };
+    const cpu = process.cpuUsage(cpu0);
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, summary, hintsOut: hintsOf(store.chain), peak: sync.rangeWindowPeak };
   } finally {
     await node.manager.close();
     store.close();
@@ -121,14 +123,14 @@ export async function run(): Promise<void> {
     const seq = await syncOnce(ports, undefined);
     console.log(
       `sequential, ${PEERS} peers ${DELAY_MS} ms away, no hints: ${seq.summary.height} headers in ${(seq.ms / 1000).toFixed(2)} s; ` +
-        `${seq.summary.getheaders} getheaders round trips, one after another`,
+        `${seq.summary.getheaders} getheaders round trips, one after another; client CPU ${(seq.cpuMs / 1000).toFixed(1)} s`,
     );
     const par = await syncOnce(ports, seq.hintsOut);
     const perPeer = par.summary.getheaders / PEERS;
     console.log(
       `parallel with hints every ${HINT_EVERY}: ${par.summary.height} headers in ${(par.ms / 1000).toFixed(2)} s; ${par.summary.getheaders} getheaders ` +
         `(${par.summary.hintRanges} ranges; ~${perPeer.toFixed(0)} round trips per peer), peers used ${par.summary.peersUsed.length}, ` +
-        `peak headers held in ranges ${par.peak}`,
+        `peak headers held in ranges ${par.peak}; client CPU ${(par.cpuMs / 1000).toFixed(1)} s`,
     );
     console.log(`speed-up ${(seq.ms / par.ms).toFixed(1)}x  (goal >= 5x); same tip: ${seq.summary.tipHash === par.summary.tipHash ? 'yes' : 'NO'}`);
   } finally {
