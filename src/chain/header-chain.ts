@@ -616,6 +616,8 @@ export class HeaderChain implements AncestorView, HashSource {
       added++;
     }
 
+    // The sender's next batch continues from the last header of this one.
+    if (parent?.kind === 'best') this.remember(parent.height);
     const reorg = parent ? this.reorgIfMoreWork(parent) : undefined;
     const tipChanged = reorg !== undefined || this.n - 1 !== oldTipHeight;
     return { added, duplicates, tipChanged, ...(reorg ? { reorg } : {}), ...(failure ? { error: failure } : {}) };
