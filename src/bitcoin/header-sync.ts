@@ -11,6 +11,7 @@ import { reason, type DisconnectReason } from '../net/disconnect.js';
 import type { HeaderChain, ReorgInfo } from '../chain/header-chain.js';
 import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { CHAIN_RULES } from '../chain/errors.js';
+import { HeadersPresync, presyncNeeded } from '../chain/presync.js';
 import { PROTOCOL_VERSION } from './constants.js';
 import { supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
 
@@ -70,7 +71,7 @@ export interface HeaderSyncOptions {
   /** Make accepted headers durable (HeaderStore.flush). */
   persist?: () => void;
   log?: Log;
-  /** Adjusted network time, Unix seconds (the 2-hour future limit). */
+  /** The local clock, Unix seconds (the 2-hour future limit; Core >= 27 uses its own clock, not adjusted time). */
   nowSeconds?: () => number;
   monotonic?: () => number;
   responseTimeoutMs?: number;
@@ -92,6 +93,8 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private readonly startHeight: number;
   private received = 0;
   private readonly used = new Set<string>();
+  /** Peers whose low-work chain is being proven before any of it is stored (Core headers presync). */
+  private readonly presync = new Map<BitcoinPeer, HeadersPresync>();
 
   constructor(opts: HeaderSyncOptions) {
     super();
@@ -154,7 +157,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
         return;
       case 'inv':
         // A block announced by hash we do not know: fetch the headers leading to it.
-        if (msg.items.some((i) => (i.type === MSG_BLOCK || i.type === MSG_WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight)
+        if (msg.items.some((i) => (i.type === MSG_BLOCK || i.type === MSG_WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight && !this.presync.has(peer))
           this.request(peer);
         return;
       default:
@@ -164,6 +167,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   onDisconnect(peer: BitcoinPeer, why: DisconnectReason): void {
     this.peers.delete(peer);
+    this.presync.delete(peer);
     if (peer !== this.syncPeer) return this.checkSynced();
     this.syncPeer = undefined;
     this.log.info(`sync peer ${peer.label} gone (${why.code}); choosing another`);
@@ -191,10 +195,10 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   /** getheaders from our best tip, or from a header just received (Core uses the last
    * header of a full batch as the locator's start). */
-  private request(peer: BitcoinPeer, from?: Uint8Array): void {
+  private request(peer: BitcoinPeer, from?: Uint8Array, startLocator?: Uint8Array[]): void {
     const st = this.peers.get(peer);
     if (!st) return;
-    let locator = this.chain.blockLocator();
+    let locator = startLocator ?? this.chain.blockLocator();
     if (from) locator = [from, ...locator];
     if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
     st.inFlight = true;
@@ -218,6 +222,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.caughtUp(peer, st);
       return;
     }
+    if (this.presyncHeaders(peer, st, headers)) return;
     const before = this.chain.height;
     const result = this.chain.acceptHeaders(headers, this.nowSeconds());
     if (result.added > 0) {
@@ -225,11 +230,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.received += result.added;
       this.used.add(peer.label);
     }
-    if (result.reorg) {
-      const r = result.reorg;
-      this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
-      this.emit('reorg', r, peer.label);
-    }
+    if (result.reorg) this.reorged(result.reorg, peer);
     if (result.error) {
       const { error, index } = result.error;
       const rule = CHAIN_RULES[error.code];
@@ -273,6 +274,75 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     } else if (wasInFlight || !this.announcedSynced) {
       this.caughtUp(peer, st);
     }
+  }
+
+  private reorged(r: ReorgInfo, peer: BitcoinPeer): void {
+    this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
+    this.emit('reorg', r, peer.label);
+  }
+
+  // --- headers presync (Core HeadersSyncState; src/chain/presync.ts) -----------------------
+
+  /**
+   * A chain claiming less work than the anti-DoS threshold (the network minimum, or our tip
+   * less 144 blocks) is proven first and stored only then, however deep it forks. Returns
+   * true when `headers` were handled here.
+   */
+  private presyncHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): boolean {
+    let ps = this.presync.get(peer);
+    if (!ps) {
+      const need = presyncNeeded(this.chain, headers);
+      if (need === undefined) return false;
+      if (need === 'ignore') {
+        this.log.info(`${peer.label}: its chain has less work than ours; nothing to take`);
+        this.caughtUp(peer, st);
+        return true;
+      }
+      ps = new HeadersPresync(this.chain, need.start, need.minimumWork, this.nowSeconds());
+      this.presync.set(peer, ps);
+      this.log.info(`${peer.label}: chain from height ${need.start.height} below the work threshold: presync (stored only once its work is shown)`);
+    }
+    const step = ps.process(headers, this.nowSeconds());
+    if (step.kind === 'failed') {
+      this.presync.delete(peer);
+      if (step.ban) peer.misbehaving(step.code, `presync: ${step.message}`);
+      else if (step.code === 'low_work_chain') {
+        this.log.info(`${peer.label}: ${step.message}; not stored`);
+        this.caughtUp(peer, st);
+      } else peer.disconnect(reason('protocol', step.code, step.message));
+      return true;
+    }
+    if (!this.releaseProven(peer, step.release)) return true;
+    if (step.kind === 'continue') {
+      if (ps.state === 'redownload' && step.release.length === 0 && ps.height === ps.start.height)
+        this.log.info(`${peer.label}: presync showed enough work; downloading it again from height ${ps.start.height} to store it`);
+      this.request(peer, undefined, step.locator);
+      return true;
+    }
+    this.presync.delete(peer);
+    const last = step.release[step.release.length - 1];
+    if (step.more && last) this.request(peer, blockHash(last));
+    else this.caughtUp(peer, st);
+    return true;
+  }
+
+  /** Hands proven presync headers to the chain, 2,000 at a time. False if the peer was dropped. */
+  private releaseProven(peer: BitcoinPeer, headers: readonly Uint8Array[]): boolean {
+    for (let i = 0; i < headers.length; i += MAX_HEADERS_PER_MSG) {
+      const r = this.chain.acceptHeaders(headers.slice(i, i + MAX_HEADERS_PER_MSG), this.nowSeconds());
+      if (r.added > 0) {
+        this.persist();
+        this.received += r.added;
+        this.used.add(peer.label);
+      }
+      if (r.reorg) this.reorged(r.reorg, peer);
+      if (r.error) {
+        peer.disconnect(reason('protocol', r.error.error.code, `proven headers not accepted: ${r.error.error.message}`));
+        return false;
+      }
+    }
+    if (headers.length > 0) this.emitProgress(peer);
+    return true;
   }
 
   private caughtUp(peer: BitcoinPeer, st: PeerSync): void {

@@ -112,6 +112,8 @@ export interface ClaimedWork {
   /** Wire-order hash of the parent. */
   readonly parentHash: Uint8Array;
   readonly parentOnBestChain: boolean;
+  /** Chain work through the parent. */
+  readonly parentWork: bigint;
   /** Chain work of the parent plus the work the headers' bits claim. */
   readonly total: bigint;
 }
@@ -643,8 +645,9 @@ export class HeaderChain implements AncestorView, HashSource {
       total = (this.deep as DeepBranch).work;
       parentHeight = parent.height;
     }
+    const parentWork = total;
     for (const raw of headers) if (raw.length === HEADER_SIZE) total += cachedWork(rdU32(raw, 72));
-    return { parentHeight, parentHash: headers[0].slice(4, 36), parentOnBestChain: parent.kind === 'best', total };
+    return { parentHeight, parentHash: headers[0].slice(4, 36), parentOnBestChain: parent.kind === 'best', parentWork, total };
   }
 
   private failure(i: number, code: ChainErrorCode, height?: number, hw?: ArrayLike<number>, ho = 0): AcceptError {
