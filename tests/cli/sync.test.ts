@@ -123,7 +123,8 @@ test('a deep fork with more work wins over the chain synced first (60,000 then 1
     const first = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--datadir', dir], { timeoutMs: 90000 });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(short.tip);
-    const second = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--connect', `127.0.0.1:${long.port}`, '--datadir', dir], { timeoutMs: 150000 });
+    // (Only the other peer: with both, `spv sync` may finish as soon as the first one, already at our tip, is done.)
+    const second = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${long.port}`, '--datadir', dir, '--log-level', 'info'], { timeoutMs: 150000 });
     expect(second.stderr).not.toMatch(/side_branch_limit/);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/height\s+130000/);
@@ -132,6 +133,10 @@ test('a deep fork with more work wins over the chain synced first (60,000 then 1
     expect(second.stderr).toMatch(/reorg of depth 60000/);
     const tip = await runCli(['headers', 'tip', '--regtest', '--datadir', dir, '--json']);
     expect(JSON.parse(tip.stdout)).toMatchObject({ height: 130000, hash: long.tip });
+    // Both peers now: the low-work chain is never taken back.
+    const third = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--connect', `127.0.0.1:${long.port}`, '--datadir', dir], { timeoutMs: 90000 });
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain(long.tip);
   } finally {
     await short.stop();
     await long.stop();
