@@ -177,8 +177,11 @@ function loadChain(
     }
   }
   const trusted = Math.max(1, segments * DIGEST_SEGMENT);
-  const workBefore = [0n];
-  for (let k = 0; k < segments; k++) workBefore.push(workFromBytes(works, k * WORK_SIZE));
+  const kept = segments;
+  const workBefore = (k: number): bigint => {
+    if (k > kept) throw new RangeError(`no work record for segment ${k - 1}`);
+    return k === 0 ? 0n : workFromBytes(works, (k - 1) * WORK_SIZE);
+  };
   archive.stored = trusted;
   let chain: HeaderChain;
   try {

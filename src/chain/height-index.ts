@@ -100,8 +100,10 @@ export class HeightIndex {
 
   /** Re-creates the table for heights [first, end) (after a bulk load or when old heights leave memory). */
   rebuild(end: number, first = 0): void {
-    this.bits = bitsFor(end - first);
-    this.table = new Uint32Array(1 << this.bits);
+    const bits = bitsFor(end - first);
+    if (bits === this.bits) this.table.fill(0);
+    else this.table = new Uint32Array(1 << bits);
+    this.bits = bits;
     for (let h = first; h < end; h++) this.place(h);
     this.count = end - first;
   }

@@ -472,7 +472,7 @@ describe('restart from stored bytes (HeaderChain.restore)', () => {
       persist: () => {},
       branch: new MemoryBranchStorage(),
     };
-    const chain = HeaderChain.restore(REG, archive, 4032, [0n, 2n * 2016n]);
+    const chain = HeaderChain.restore(REG, archive, 4032, (k) => 2n * 2016n * BigInt(k));
     expect(chain.height).toBe(4031);
     expect(chain.tipWork).toBe(2n * 4032n);
     feedOk(chain, b.headers(4032));
