@@ -5,6 +5,8 @@
 // one that stalls is dropped and another takes over. With download hints, the ranges between
 // hints are first fetched from every peer at once (header-ranges.ts) and validated in order as
 // they become contiguous (range-download.ts); then the tail after the last hint is synced as above.
+// A peer whose chain claims less work than the anti-DoS threshold is presynced first (Core
+// HeadersSyncState, chain/presync.ts): nothing of it is stored until its work is shown.
 import { EventEmitter } from 'node:events';
 import { hashToDisplay } from '../util/bytes.js';
 import { silentLog, type Log } from '../util/log.js';
@@ -14,6 +16,7 @@ import type { AcceptResult, HeaderChain, ReorgInfo } from '../chain/header-chain
 import type { ChainError } from '../chain/errors.js';
 import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { CHAIN_RULES } from '../chain/errors.js';
+import { HeadersPresync, presyncNeeded } from '../chain/presync.js';
 import { PROTOCOL_VERSION } from './constants.js';
 import type { DownloadHint } from './download-hints.js';
 import {
@@ -85,7 +88,7 @@ export interface HeaderSyncOptions {
   /** Make accepted headers durable (HeaderStore.flush). */
   persist?: () => void;
   log?: Log;
-  /** Adjusted network time, Unix seconds (the 2-hour future limit). */
+  /** The local clock, Unix seconds (the 2-hour future limit; Core >= 27 uses its own clock, not adjusted time). */
   nowSeconds?: () => number;
   monotonic?: () => number;
   responseTimeoutMs?: number;
@@ -120,6 +123,8 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private peakRangeHeaders = 0;
   /** Headers validated from ranges and not yet persisted. */
   private unpersisted = 0;
+  /** Peers whose low-work chain is being proven before any of it is stored (Core headers presync). */
+  private readonly presync = new Map<BitcoinPeer, HeadersPresync>();
 
   constructor(opts: HeaderSyncOptions) {
     super();
@@ -232,7 +237,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       case 'inv':
         // A block announced by hash we do not know: fetch the headers leading to it.
         // (During the range phase the tail sync after the last hint will fetch it.)
-        if (!this.ranges && msg.items.some((i) => (i.type === MSG_BLOCK || i.type === MSG_WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight)
+        if (!this.ranges && msg.items.some((i) => (i.type === MSG_BLOCK || i.type === MSG_WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight && !this.presync.has(peer))
           this.request(peer);
         return;
       default:
@@ -242,6 +247,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   onDisconnect(peer: BitcoinPeer, why: DisconnectReason): void {
     this.peers.delete(peer);
+    this.presync.delete(peer);
     if (this.ranges) {
       this.ranges.release(peer, why.code);
       return;
@@ -273,10 +279,10 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   /** getheaders from our best tip, or from a header just received (Core uses the last
    * header of a full batch as the locator's start). */
-  private request(peer: BitcoinPeer, from?: Uint8Array): void {
+  private request(peer: BitcoinPeer, from?: Uint8Array, startLocator?: Uint8Array[]): void {
     const st = this.peers.get(peer);
     if (!st) return;
-    let locator = this.chain.blockLocator();
+    let locator = startLocator ?? this.chain.blockLocator();
     if (from) locator = [from, ...locator];
     locator = clampLocator(locator);
     st.inFlight = true;
@@ -333,6 +339,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.caughtUp(peer, st);
       return;
     }
+    if (this.presyncHeaders(peer, st, headers)) return;
     const before = this.chain.height;
     const result = this.chain.acceptHeaders(headers, this.nowSeconds());
     if (result.added > 0) {
@@ -340,11 +347,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.received += result.added;
       this.used.add(peer.label);
     }
-    if (result.reorg) {
-      const r = result.reorg;
-      this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
-      this.emit('reorg', r, peer.label);
-    }
+    if (result.reorg) this.reorged(result.reorg, peer);
     if (result.error) {
       const { error, index } = result.error;
       const rule = CHAIN_RULES[error.code];
@@ -401,11 +404,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.received += result.added;
       this.used.add(peer.label);
     }
-    if (result.reorg) {
-      const r = result.reorg;
-      this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
-      this.emit('reorg', r, peer.label);
-    }
+    if (result.reorg) this.reorged(result.reorg, peer);
     if (this.chain.height !== before) this.emitProgress(peer);
     return result;
   }
@@ -456,6 +455,68 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     if (!this.initialDone) {
       if (!this.syncPeer) this.startSyncWith(peer);
     } else if (!st.caughtUp) this.request(peer);
+  }
+
+  private reorged(r: ReorgInfo, peer: BitcoinPeer): void {
+    this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
+    this.emit('reorg', r, peer.label);
+  }
+
+  // --- headers presync (Core HeadersSyncState; src/chain/presync.ts) -----------------------
+
+  /**
+   * A chain claiming less work than the anti-DoS threshold (the network minimum, or our tip
+   * less 144 blocks) is proven first and stored only then, however deep it forks. Returns
+   * true when `headers` were handled here.
+   */
+  private presyncHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): boolean {
+    let ps = this.presync.get(peer);
+    if (!ps) {
+      const need = presyncNeeded(this.chain, headers);
+      if (need === undefined) return false;
+      if (need === 'ignore') {
+        this.log.info(`${peer.label}: its chain has less work than ours; nothing to take`);
+        this.caughtUp(peer, st);
+        return true;
+      }
+      ps = new HeadersPresync(this.chain, need.start, need.minimumWork, this.nowSeconds());
+      this.presync.set(peer, ps);
+      this.log.info(`${peer.label}: chain from height ${need.start.height} below the work threshold: presync (stored only once its work is shown)`);
+    }
+    const step = ps.process(headers, this.nowSeconds());
+    if (step.kind === 'failed') {
+      this.presync.delete(peer);
+      if (step.ban) peer.misbehaving(step.code, `presync: ${step.message}`);
+      else if (step.code === 'low_work_chain') {
+        this.log.info(`${peer.label}: ${step.message}; not stored`);
+        this.caughtUp(peer, st);
+      } else peer.disconnect(reason('protocol', step.code, step.message));
+      return true;
+    }
+    if (!this.releaseProven(peer, step.release)) return true;
+    if (step.kind === 'continue') {
+      if (ps.state === 'redownload' && step.release.length === 0 && ps.height === ps.start.height)
+        this.log.info(`${peer.label}: presync showed enough work; downloading it again from height ${ps.start.height} to store it`);
+      this.request(peer, undefined, step.locator);
+      return true;
+    }
+    this.presync.delete(peer);
+    const last = step.release[step.release.length - 1];
+    if (step.more && last) this.request(peer, blockHash(last));
+    else this.caughtUp(peer, st);
+    return true;
+  }
+
+  /** Hands proven presync headers to the chain, 2,000 at a time. False if the peer was dropped. */
+  private releaseProven(peer: BitcoinPeer, headers: readonly Uint8Array[]): boolean {
+    for (let i = 0; i < headers.length; i += MAX_HEADERS_PER_MSG) {
+      const r = this.accept(peer, headers.slice(i, i + MAX_HEADERS_PER_MSG));
+      if (r.error) {
+        peer.disconnect(reason('protocol', r.error.error.code, `proven headers not accepted: ${r.error.error.message}`));
+        return false;
+      }
+    }
+    return true;
   }
 
   private caughtUp(peer: BitcoinPeer, st: PeerSync): void {

@@ -133,3 +133,31 @@ test('serve --generate refuses networks where mining is impractical', async () =
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/--regtest/);
 });
+
+test('a deep fork with more work wins over the chain synced first (60,000 then 130,000 forked at genesis, issue 13)', async () => {
+  const short = await serve(['--generate', '60000', '--seed', 'low-work']);
+  const long = await serve(['--generate', '130000', '--seed', 'more-work']);
+  const dir = datadir();
+  try {
+    const first = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--datadir', dir], { timeoutMs: 90000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(short.tip);
+    // (Only the other peer: with both, `spv sync` may finish as soon as the first one, already at our tip, is done.)
+    const second = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${long.port}`, '--datadir', dir, '--log-level', 'info'], { timeoutMs: 150000 });
+    expect(second.stderr).not.toMatch(/side_branch_limit/);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/height\s+130000/);
+    expect(second.stdout).toContain(long.tip);
+    expect(second.stderr).toMatch(/presync/);
+    expect(second.stderr).toMatch(/reorg of depth 60000/);
+    const tip = await runCli(['headers', 'tip', '--regtest', '--datadir', dir, '--json']);
+    expect(JSON.parse(tip.stdout)).toMatchObject({ height: 130000, hash: long.tip });
+    // Both peers now: the low-work chain is never taken back.
+    const third = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--connect', `127.0.0.1:${long.port}`, '--datadir', dir], { timeoutMs: 90000 });
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain(long.tip);
+  } finally {
+    await short.stop();
+    await long.stop();
+  }
+}, 300_000);
