@@ -50,6 +50,8 @@ interface PeerSync extends RangePeerState {
    * `headers` means the peer handled the getheaders and had nothing to send (bcoin and
    * others stay silent where Core sends an empty `headers`; messages are handled in order). */
   barrier: bigint | undefined;
+  /** Height of the last header of this peer's last full batch (outside the range phase). */
+  walkedTo: number;
 }
 
 export interface SyncProgress {
@@ -200,6 +202,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       claimedHeight: peer.state.remote?.startHeight ?? 0,
       unconnecting: 0,
       noProgress: 0,
+      walkedTo: 0,
       barrier: undefined,
       range: undefined,
       sequential: false,
@@ -380,8 +383,12 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     if (this.announcedSynced && result.tipChanged) this.emit('tip', this.chain.height, this.chain.tip.hashHex, peer.label);
 
     if (headers.length === MAX_HEADERS_PER_MSG) {
-      if (result.added === 0) {
-        // The same batch again: a peer stuck or playing games. Not invalid, so not a ban.
+      // Nothing new and no further than its last batch: the same batch again, a peer stuck or
+      // playing games (not invalid, so not a ban). A batch of headers another peer gave us
+      // first still moves this peer's walk forward: that is progress.
+      const advanced = result.added > 0 || lastHeight > st.walkedTo;
+      st.walkedTo = lastHeight;
+      if (!advanced) {
         if (++st.noProgress >= MAX_NO_PROGRESS_BATCHES) {
           peer.disconnect(reason('protocol', 'headers_no_progress', `${st.noProgress} full headers batches with nothing new`));
           return;
@@ -395,9 +402,9 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   /** acceptHeaders, then persistence (now, or `deferPersist`: by validateRanges), reorg
    * events and progress. */
-  private accept(peer: BitcoinPeer, headers: readonly Uint8Array[], hashes?: Uint32Array, deferPersist = false): AcceptResult {
+  private accept(peer: BitcoinPeer, headers: readonly Uint8Array[], hashes?: Uint32Array, deferPersist = false, parentHeight?: number): AcceptResult {
     const before = this.chain.height;
-    const result = this.chain.acceptHeaders(headers, this.nowSeconds(), hashes ? { hashes } : undefined);
+    const result = this.chain.acceptHeaders(headers, this.nowSeconds(), hashes || parentHeight !== undefined ? { hashes, parentHeight } : undefined);
     if (result.added > 0) {
       if (deferPersist) this.unpersisted += result.added;
       else this.persistNow();
@@ -493,7 +500,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       } else peer.disconnect(reason('protocol', step.code, step.message));
       return true;
     }
-    if (!this.releaseProven(peer, step.release)) return true;
+    if (!this.releaseProven(peer, step.release, step.releaseParent)) return true;
     if (step.kind === 'continue') {
       if (ps.state === 'redownload' && step.release.length === 0 && ps.height === ps.start.height)
         this.log.info(`${peer.label}: presync showed enough work; downloading it again from height ${ps.start.height} to store it`);
@@ -507,10 +514,12 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     return true;
   }
 
-  /** Hands proven presync headers to the chain, 2,000 at a time. False if the peer was dropped. */
-  private releaseProven(peer: BitcoinPeer, headers: readonly Uint8Array[]): boolean {
+  /** Hands proven presync headers (the first one's parent at `parentHeight`) to the chain,
+   * 2,000 at a time; the height lets the chain find a parent that has left its memory window
+   * (another peer may have moved the chain there meanwhile). False if the peer was dropped. */
+  private releaseProven(peer: BitcoinPeer, headers: readonly Uint8Array[], parentHeight: number): boolean {
     for (let i = 0; i < headers.length; i += MAX_HEADERS_PER_MSG) {
-      const r = this.accept(peer, headers.slice(i, i + MAX_HEADERS_PER_MSG));
+      const r = this.accept(peer, headers.slice(i, i + MAX_HEADERS_PER_MSG), undefined, false, parentHeight + i);
       if (r.error) {
         peer.disconnect(reason('protocol', r.error.error.code, `proven headers not accepted: ${r.error.error.message}`));
         return false;

@@ -14,6 +14,7 @@ import { ChainError, type ChainErrorCode } from './errors.js';
 import { HEADER_SIZE, HEADER_WORDS, MAX_HEADERS_PER_MSG, W_BITS, W_PREV, W_TIME } from './header.js';
 import { HeightIndex, type HashSource } from './height-index.js';
 import { locatorHeights } from './locator.js';
+import { OldHashIndex } from './old-hash-index.js';
 import { cachedWork, hashMeetsTarget, TargetCache } from './pow.js';
 import { checkContextual, medianTimePast, RULE_MESSAGES } from './rules.js';
 import { hashHeaderInto, hashHeaderWordsInto } from './sha256d-header.js';
@@ -98,6 +99,12 @@ export interface HeaderChainOptions {
    * everything stays in memory.
    */
   archive?: HeaderArchive;
+  /**
+   * Index the hashes of every best-chain header that left memory (OldHashIndex, ~16 MB per
+   * million): for a chain serving many peers (`spv serve --datadir`), which then answers any
+   * getheaders locator without a scan of the headers file. Off for the light client.
+   */
+  indexOldHashes?: boolean;
 }
 
 export interface FoundHeader {
@@ -220,6 +227,9 @@ export class HeaderChain implements AncestorView, HashSource {
   private readonly lastCheckpointHeight: number;
   private readonly genesisW = new Uint32Array(8);
   private readonly recent = new Map<string, number>();
+  /** With `indexOldHashes`: heights below `oldIndexedTo` that left memory, by hash. */
+  private readonly oldIndex: OldHashIndex | undefined;
+  private oldIndexedTo = 0;
   private readonly page = new Uint8Array(PAGE_HEADERS * HEADER_SIZE);
   private readonly page32 = new Uint32Array(this.page.buffer);
   private pageFirst = -1;
@@ -234,6 +244,7 @@ export class HeaderChain implements AncestorView, HashSource {
     this.log = opts.log ?? silentLog;
     this.maxSide = opts.maxSideHeaders ?? MAX_SIDE_HEADERS;
     this.archive = opts.archive;
+    this.oldIndex = opts.archive && opts.indexOldHashes ? new OldHashIndex() : undefined;
     this.branchStorage = opts.archive?.branch ?? new MemoryBranchStorage();
     this.targets = new TargetCache(params.powLimit);
     this.checkpointHeights = Object.keys(params.checkpoints)
@@ -447,10 +458,29 @@ export class HeaderChain implements AncestorView, HashSource {
     if (h >= 0) return h;
     if (sameWords(this.genesisW, w, off)) return 0;
     const r = this.recent.get(wordsKey(w, off));
-    if (r === undefined) return -1;
-    if (r < this.n && this.hashIs(r, w, off)) return r;
-    this.recent.delete(wordsKey(w, off));
-    return -1;
+    if (r !== undefined) {
+      if (r < this.n && this.hashIs(r, w, off)) return r;
+      this.recent.delete(wordsKey(w, off));
+    }
+    if (!this.oldIndex) return -1;
+    this.extendOldIndex();
+    return this.oldIndex.candidates(w[off], (h) => h < this.n && this.hashIs(h, w, off));
+  }
+
+  /** Adds the heights that left memory since the last call to the old-hash index (bulk reads:
+   * the hash of height h is the prevBlock field of header h + 1). */
+  private extendOldIndex(): void {
+    const index = this.oldIndex as OldHashIndex;
+    const to = Math.min(this.memoryWindowStart, this.durable() - 1); // heights [oldIndexedTo, to)
+    if (this.oldIndexedTo >= to) return;
+    const per = CHUNK_HEADERS;
+    const buf = new Uint8Array(Math.min(per, to - this.oldIndexedTo) * HEADER_SIZE);
+    for (let h = this.oldIndexedTo; h < to; h += per) {
+      const k = Math.min(per, to - h);
+      this.readArchive(buf.subarray(0, k * HEADER_SIZE), h + 1, k);
+      for (let j = 0; j < k; j++) index.add(rdU32(buf, j * HEADER_SIZE + 4), h + j);
+    }
+    this.oldIndexedTo = to;
   }
 
   /** Remembers the hash of an old best-chain height (one we hand out) for findBest. */
@@ -561,8 +591,11 @@ export class HeaderChain implements AncestorView, HashSource {
    * Switches to the most-work chain at the end (ties keep the current tip, as Core does).
    * `hashes` (optional): the block hashes already computed by a trusted hasher, 8 LE u32
    * words per header, so batches can be hashed on worker threads.
+   * `parentHeight` (optional): where the caller knows the first header's parent to be (headers
+   * presync counts them); lets a parent that left memory and was never handed out be found
+   * by one disk read (best chain, or the deep branch) instead of failing with prev_not_found.
    */
-  acceptHeaders(headers: readonly Uint8Array[], now: number, opts?: { hashes?: Uint32Array }): AcceptResult {
+  acceptHeaders(headers: readonly Uint8Array[], now: number, opts?: { hashes?: Uint32Array; parentHeight?: number }): AcceptResult {
     const count = headers.length;
     if (count > MAX_HEADERS_PER_MSG)
       return { added: 0, duplicates: 0, tipChanged: false, error: { index: MAX_HEADERS_PER_MSG, error: new ChainError('too_many_headers', `${count} headers in one message (max ${MAX_HEADERS_PER_MSG})`) } };
@@ -590,7 +623,7 @@ export class HeaderChain implements AncestorView, HashSource {
         ho = i * 8;
       } else hashHeaderInto(raw, 0, H, 0);
       if (i === 0) {
-        parent = this.locateParent(raw);
+        parent = this.locateParent(raw, opts?.parentHeight);
         if (parent === undefined) {
           failure = this.failure(i, 'prev_not_found', undefined, H, ho);
           break;
@@ -667,8 +700,9 @@ export class HeaderChain implements AncestorView, HashSource {
     return { index: i, error: new ChainError(code, `header ${i}${where}${hashHex ? ` (${hashHex})` : ''}: ${RULE_MESSAGES[code]}`, height, hashHex) };
   }
 
-  /** The header a batch's first header extends, if we hold it. */
-  private locateParent(raw: Uint8Array): Parent | undefined {
+  /** The header a batch's first header extends, if we hold it (`atHeight`: where the caller
+   * says it is, checked by a read). */
+  private locateParent(raw: Uint8Array, atHeight?: number): Parent | undefined {
     if (prevIs(raw, this.tipW, 0)) return { kind: 'best', height: this.n - 1 };
     const prev = wordsOf(raw.subarray(4, 36), this.prevScratch);
     const h = this.findBest(prev, 0);
@@ -677,6 +711,10 @@ export class HeaderChain implements AncestorView, HashSource {
     if (s) return { kind: 'side', node: s };
     const d = this.deep;
     if (d && d.size > 0 && sameWords(d.tipW, prev, 0)) return { kind: 'deep', height: d.tipHeight };
+    if (atHeight !== undefined && Number.isInteger(atHeight) && atHeight >= 0) {
+      if (this.hashIs(atHeight, prev, 0)) return { kind: 'best', height: atHeight };
+      if (d && d.hashIs(atHeight, prev, 0)) return { kind: 'deep', height: atHeight };
+    }
     return undefined;
   }
 
@@ -886,6 +924,7 @@ export class HeaderChain implements AncestorView, HashSource {
     this.workBefore.length = Math.floor(height / WORK_STEP) + 1;
     this.tipWorkCache = null;
     if (height < this.rewindTo) this.rewindTo = height;
+    if (height + 1 < this.oldIndexedTo) this.oldIndexedTo = height + 1; // (stale entries fail the check)
     this.walk.forgetAbove(height);
     this.pageFirst = -1;
     this.pageCount = 0;
@@ -1065,7 +1104,7 @@ export class HeaderChain implements AncestorView, HashSource {
   memoryBytes(): number {
     let chunks = 0;
     for (const c of this.c8) if (c !== undefined) chunks++;
-    return chunks * CHUNK_BYTES + this.index.byteLength + this.side.size * 450 + this.page.byteLength;
+    return chunks * CHUNK_BYTES + this.index.byteLength + this.side.size * 450 + this.page.byteLength + (this.oldIndex?.bytes ?? 0);
   }
 
   // ---- bulk load (HeaderStore) ----

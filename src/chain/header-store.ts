@@ -308,7 +308,7 @@ export class HeaderStore {
       // 2. Digest and work records (torn ones are dropped below, with everything not kept).
       const archive = new FileArchive(hfd, new FileBranchStorage(bfd));
       // 3. Load: trust the records, check the loaded window, re-validate the rest.
-      const loaded = loadChain(params, datadir, archive, hfd, count, readRecords(dfd, DIGEST_SIZE), readRecords(wfd, WORK_SIZE), { log, maxSideHeaders: opts.maxSideHeaders });
+      const loaded = loadChain(params, datadir, archive, hfd, count, readRecords(dfd, DIGEST_SIZE), readRecords(wfd, WORK_SIZE), { log, maxSideHeaders: opts.maxSideHeaders, indexOldHashes: opts.indexOldHashes });
       const { chain, mismatch, invalidFrom, invalidReason } = loaded;
       const stored = chain.height + 1;
       if (invalidFrom !== undefined) {

@@ -26,10 +26,11 @@ const MAX_BLOCKS_PER_SECOND = 6;
 export type PresyncFailure = ChainErrorCode | 'low_work_chain' | 'commitment_mismatch' | 'too_many_commitments' | 'redownload_incomplete';
 
 export type PresyncStep =
-  /** Ask the peer for more with `locator`; first hand `release` (proven headers) to the chain. */
-  | { readonly kind: 'continue'; readonly locator: Uint8Array[]; readonly release: Uint8Array[] }
+  /** Ask the peer for more with `locator`; first hand `release` (proven headers, the first
+   * one's parent at `releaseParent`) to the chain. */
+  | { readonly kind: 'continue'; readonly locator: Uint8Array[]; readonly release: Uint8Array[]; readonly releaseParent: number }
   /** Proven: hand `release` to the chain; then sync normally (from `release`'s last header if `more`). */
-  | { readonly kind: 'done'; readonly release: Uint8Array[]; readonly more: boolean }
+  | { readonly kind: 'done'; readonly release: Uint8Array[]; readonly releaseParent: number; readonly more: boolean }
   /** Stop presync with this peer; `ban` when it sent an invalid header. */
   | { readonly kind: 'failed'; readonly code: PresyncFailure; readonly message: string; readonly ban: boolean };
 
@@ -71,6 +72,8 @@ export class HeadersPresync {
   private redownloadCommit = 0;
   private processAll = false;
   private buffer: Uint8Array[] = [];
+  /** Height of the last header released to the chain (the next release's parent). */
+  private released = 0;
 
   constructor(
     private readonly chain: HeaderChain,
@@ -80,6 +83,7 @@ export class HeadersPresync {
     now: number,
   ) {
     this.targets = new TargetCache(chain.params.powLimit);
+    this.released = start.height;
     this.view = this.freshView();
     const span = Math.max(0, now - chain.medianTimePast(start.height) + MAX_FUTURE_BLOCK_TIME_S);
     this.maxCommitments = Math.ceil((MAX_BLOCKS_PER_SECOND * span) / HEADER_COMMITMENT_PERIOD) + 1;
@@ -179,9 +183,9 @@ export class HeadersPresync {
       // Proven enough work: download it again from the start, now keeping it.
       this.phase = 'redownload';
       this.view = this.freshView();
-      return { kind: 'continue', locator: this.startLocator(), release: [] };
+      return { kind: 'continue', locator: this.startLocator(), release: [], releaseParent: this.released };
     }
-    if (full) return { kind: 'continue', locator: this.continueLocator(), release: [] };
+    if (full) return { kind: 'continue', locator: this.continueLocator(), release: [], releaseParent: this.released };
     return this.fail('low_work_chain', `the peer's chain ends at height ${this.view.tipHeight} with less work than required`, false);
   }
 
@@ -198,15 +202,18 @@ export class HeadersPresync {
       this.buffer.push(raw.slice(0, HEADER_SIZE));
       if (this.view.work >= this.minimumWork) this.processAll = true;
     }
+    const releaseParent = this.released;
     if (this.processAll) {
       const release = this.buffer;
       this.buffer = [];
+      this.released += release.length;
       this.phase = 'final';
       this.commitments = new Uint8Array(0);
-      return { kind: 'done', release, more: full };
+      return { kind: 'done', release, releaseParent, more: full };
     }
     const release = this.buffer.length > REDOWNLOAD_BUFFER_SIZE ? this.buffer.splice(0, this.buffer.length - REDOWNLOAD_BUFFER_SIZE) : [];
-    if (full) return { kind: 'continue', locator: this.continueLocator(), release };
+    this.released += release.length;
+    if (full) return { kind: 'continue', locator: this.continueLocator(), release, releaseParent };
     return this.fail('redownload_incomplete', `the peer stopped at height ${this.view.tipHeight} before the work it showed`, false);
   }
 }

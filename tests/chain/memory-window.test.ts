@@ -152,3 +152,51 @@ describe('200,000 headers with a 2-chunk window', () => {
     expect(store.chain.verifyIntegrity()).toBe(-1);
   });
 });
+
+describe('a serving chain (indexOldHashes, as `spv serve --datadir`): every old hash is found without a scan', () => {
+  const dir = tmpDatadir();
+  let store: HeaderStore;
+  beforeAll(() => {
+    store = HeaderStore.open({ datadir: dir, params: REG, indexOldHashes: true });
+    syncInto(store, HEADERS);
+  });
+  afterAll(() => store.close());
+  const hashOf = (h: number): Uint8Array => new Uint8Array(HEADERS[h].subarray(4, 36)); // hash of height h
+
+  test('hashes never handed out, below the window, are found; the memory used is the window plus the index', () => {
+    const chain = store.chain;
+    expect(chain.memoryWindowStart).toBeGreaterThan(100_000);
+    for (const h of [1, 2, 77_777, 123_456, chain.memoryWindowStart - 1]) expect(chain.heightOf(hashOf(h))).toBe(h);
+    expect(hex(chain.headersAfterLocator([hashOf(77_777)], hashOf(77_780)))).toBe(hex(HEADERS.slice(77_777, 77_780)));
+    expect(chain.heightOf(new Uint8Array(32).fill(7))).toBe(-1);
+    // 8 B per slot, at most half full: <= 16 B per indexed header, and more than the window alone.
+    expect(chain.memoryBytes()).toBeGreaterThan(WINDOW_MAX_BYTES);
+    expect(chain.memoryBytes()).toBeLessThanOrEqual(WINDOW_MAX_BYTES + 4 * 16 * chain.memoryWindowStart);
+  });
+
+  test('after a reorg below the window, the old branch\'s hashes are not found and the new ones are', () => {
+    const chain = store.chain;
+    const forkAt = 150_000;
+    const fork = new ChainBuilder(REG, { seed: 'serving-fork', spacing: 60 }, concatBytes([inMemory.headerAt(0), BYTES.subarray(0, forkAt * 80)]));
+    fork.extend(N - forkAt + 40_000);
+    const branch = splitHeaders(fork.bytes(forkAt + 1));
+    for (let i = 0; i < branch.length; i += 2000) {
+      const r = chain.acceptHeaders(branch.slice(i, i + 2000), FAR_FUTURE);
+      expect(r.error).toBeUndefined();
+      store.flush();
+    }
+    expect(chain.tip.hashHex).toBe(fork.hashHexAt(N + 40_000));
+    expect(chain.memoryWindowStart).toBeGreaterThan(forkAt + 10_000);
+    expect(chain.heightOf(hashOf(forkAt + 5_000))).toBe(-1); // the old chain's: stale entry, not matched
+    expect(chain.heightOf(fork.hashAt(forkAt + 5_000))).toBe(forkAt + 5_000);
+    expect(chain.heightOf(hashOf(forkAt - 5_000))).toBe(forkAt - 5_000);
+  });
+
+  test('re-opened, it indexes again', () => {
+    const tip = store.chain.tip.hashHex;
+    store.close();
+    store = HeaderStore.open({ datadir: dir, params: REG, indexOldHashes: true });
+    expect(store.chain.tip.hashHex).toBe(tip);
+    expect(store.chain.heightOf(hashOf(4_321))).toBe(4_321);
+  });
+});

@@ -69,9 +69,10 @@ export async function runServe(args: ServeArgs): Promise<number> {
     const p = parseHostPort(a, params.defaultPort);
     known.add({ time: now, services: 0n, host: p.host, port: p.port });
   }
-  // The headers we serve: a datadir's, a generated regtest chain, or just genesis.
+  // The headers we serve: a datadir's, a generated regtest chain, or just genesis. A serving
+  // node indexes every hash, as a full node does (any getheaders answered without a scan).
   if (args.datadir !== undefined && args.generate !== undefined) throw new UsageError('generate_and_datadir', 'use either --generate or --datadir, not both');
-  const store = args.datadir !== undefined ? HeaderStore.open({ datadir: args.datadir, params, log }) : undefined;
+  const store = args.datadir !== undefined ? HeaderStore.open({ datadir: args.datadir, params, log, indexOldHashes: true }) : undefined;
   const started = performance.now();
   const chain = store?.chain ?? (args.generate !== undefined ? generatedChain(params, args.generate, args.seed) : new HeaderChain(params));
   if (args.generate !== undefined) log.info(`generated ${args.generate} regtest headers in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
