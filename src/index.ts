@@ -28,6 +28,8 @@ export type { TransportKind } from './net/transport.js';
 // Value types.
 export { networkParams, type NetworkName, type Tip, type HeaderInfo, type PeerInfo } from './client/types.js';
 export type { SyncProgress, SyncSummary } from './bitcoin/header-sync.js';
+export { loadHints, shippedHintsPath, type HintsOption } from './client/hints.js';
+export { parseHints, formatHints, type DownloadHint } from './bitcoin/download-hints.js';
 export type { ScanProgress } from './bitcoin/filter-scan.js';
 export type { DialAttempt } from './bitcoin/outbound.js';
 export type { DiscoveryReport } from './discovery/discover.js';

@@ -12,9 +12,21 @@ import type { BitcoinPeer, PeerService } from './protocol.js';
 /** Core MAX_BLOCKS_TO_ANNOUNCE: more new headers than this are announced by inv. */
 export const MAX_BLOCKS_TO_ANNOUNCE = 8;
 
+export interface HeaderServerOptions {
+  /** Answer a getheaders that finds nothing new with silence, as bcoin and others do, instead
+   * of Core's empty `headers` (a test peer for clients that must not call that a stall). */
+  silentWhenUpToDate?: boolean;
+}
+
 export class HeaderServer implements PeerService {
   private readonly ready = new Set<BitcoinPeer>();
-  constructor(private readonly chain: HeaderChain) {}
+  private readonly silentWhenUpToDate: boolean;
+  constructor(
+    private readonly chain: HeaderChain,
+    opts: HeaderServerOptions = {},
+  ) {
+    this.silentWhenUpToDate = opts.silentWhenUpToDate ?? false;
+  }
 
   onReady(peer: BitcoinPeer): void {
     this.ready.add(peer);
@@ -31,7 +43,9 @@ export class HeaderServer implements PeerService {
       peer.disconnect(reason('protocol', 'locator_too_large', `getheaders locator of ${msg.locator.length} entries (max ${MAX_LOCATOR_SZ})`));
       return;
     }
-    peer.send({ command: 'headers', headers: this.chain.headersAfterLocator(msg.locator, msg.hashStop) });
+    const headers = this.chain.headersAfterLocator(msg.locator, msg.hashStop);
+    if (headers.length === 0 && this.silentWhenUpToDate) return;
+    peer.send({ command: 'headers', headers });
   }
 
   /** Tell peers about headers just added to our best chain (heights from..tip). */

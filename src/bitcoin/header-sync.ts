@@ -2,38 +2,55 @@
 // peer, 2,000 headers per reply, repeat until a short reply; then ask every other peer once
 // to compare tips. Announces sendheaders (BIP130) and follows new tips announced by
 // `headers` or `inv`. A peer that sends invalid headers is banned with the rule it broke;
-// one that stalls is dropped and another takes over.
+// one that stalls is dropped and another takes over. With download hints, the ranges between
+// hints are first fetched from every peer at once (header-ranges.ts) and validated in order as
+// they become contiguous (range-download.ts); then the tail after the last hint is synced as above.
+// A peer whose chain claims less work than the anti-DoS threshold is presynced first (Core
+// HeadersSyncState, chain/presync.ts): nothing of it is stored until its work is shown.
 import { EventEmitter } from 'node:events';
 import { hashToDisplay } from '../util/bytes.js';
 import { silentLog, type Log } from '../util/log.js';
 import type { Message } from '../wire/message.js';
 import { reason, type DisconnectReason } from '../net/disconnect.js';
-import type { HeaderChain, ReorgInfo } from '../chain/header-chain.js';
+import type { AcceptResult, HeaderChain, ReorgInfo } from '../chain/header-chain.js';
+import type { ChainError } from '../chain/errors.js';
 import { blockHash, MAX_HEADERS_PER_MSG } from '../chain/header.js';
 import { CHAIN_RULES } from '../chain/errors.js';
+import { HeadersPresync, presyncNeeded } from '../chain/presync.js';
 import { PROTOCOL_VERSION } from './constants.js';
-import { supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
 import { InvType } from '../wire/inventory.js';
 import { MAX_LOCATOR_SZ } from '../wire/messages/getheaders.js';
+import type { DownloadHint } from './download-hints.js';
+import {
+  clampLocator,
+  MAX_NO_PROGRESS_BATCHES,
+  MAX_UNCONNECTING_HEADERS,
+  RangeDownload,
+  RANGE_PERSIST_EVERY_HEADERS,
+  RANGE_STALL_MAX_MS,
+  RANGE_STALL_MS,
+  type RangeDownloadHost,
+  type RangePeerState,
+} from './range-download.js';
+import { randomNonce64, supportsSendHeaders, type BitcoinPeer, type PeerService } from './protocol.js';
 
 /** Core HEADERS_RESPONSE_TIME is 2 minutes; on loopback or a good link 30 s is plenty. */
 export const HEADERS_RESPONSE_TIMEOUT_MS = 30_000;
-/** Unconnecting header announcements tolerated before we give up on a peer (Core, before
- * v26: MAX_NUM_UNCONNECTING_HEADERS_MSGS = 10). */
-export const MAX_UNCONNECTING_HEADERS = 10;
-/** Full batches that teach us nothing before the peer is dropped (same batch forever). */
-export const MAX_NO_PROGRESS_BATCHES = 3;
+export { MAX_LOCATOR_SZ, MAX_NO_PROGRESS_BATCHES, MAX_UNCONNECTING_HEADERS, RANGE_PERSIST_EVERY_HEADERS, RANGE_STALL_MAX_MS, RANGE_STALL_MS };
+/** BIP31: pings carry a nonce (and are answered with it) from this protocol version on. */
+const BIP31_VERSION = 60001;
 const ZERO_HASH = new Uint8Array(32);
 
-interface PeerSync {
-  inFlight: boolean;
+interface PeerSync extends RangePeerState {
   requestedAt: number;
   /** The peer answered with fewer than 2,000 headers: we have all it has. */
   caughtUp: boolean;
-  /** Height of the last header it gave us (or its version start_height until then). */
-  claimedHeight: number;
-  unconnecting: number;
-  noProgress: number;
+  /** Nonce of the ping sent right after our last getheaders: a pong with it before any
+   * `headers` means the peer handled the getheaders and had nothing to send (bcoin and
+   * others stay silent where Core sends an empty `headers`; messages are handled in order). */
+  barrier: bigint | undefined;
+  /** Height of the last header of this peer's last full batch (outside the range phase). */
+  walkedTo: number;
 }
 
 export interface SyncProgress {
@@ -52,6 +69,10 @@ export interface SyncSummary {
   readonly headersPerSec: number;
   readonly peersUsed: string[];
   readonly belowMinimumWork: boolean;
+  /** getheaders messages sent (each one a round trip). */
+  readonly getheaders: number;
+  /** Hint ranges fetched in parallel and validated. */
+  readonly hintRanges: number;
 }
 
 export interface HeaderSyncEvents {
@@ -73,6 +94,12 @@ export interface HeaderSyncOptions {
   nowSeconds?: () => number;
   monotonic?: () => number;
   responseTimeoutMs?: number;
+  /** Download hints (issue 10); ranges between them are fetched from all peers at once. */
+  hints?: readonly DownloadHint[];
+  /** Headers that ranges not yet validated may span (DEFAULT_RANGE_WINDOW_HEADERS). */
+  rangeWindowHeaders?: number;
+  /** RANGE_STALL_MS by default. */
+  rangeStallMs?: number;
 }
 
 export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerService {
@@ -91,6 +118,15 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private readonly startHeight: number;
   private received = 0;
   private readonly used = new Set<string>();
+  private getheadersSent = 0;
+  /** The range phase (hints above our height); undefined before/after it or without hints. */
+  private ranges: RangeDownload | undefined;
+  private rangesDone = 0;
+  private peakRangeHeaders = 0;
+  /** Headers validated from ranges and not yet persisted. */
+  private unpersisted = 0;
+  /** Peers whose low-work chain is being proven before any of it is stored (Core headers presync). */
+  private readonly presync = new Map<BitcoinPeer, HeadersPresync>();
 
   constructor(opts: HeaderSyncOptions) {
     super();
@@ -101,6 +137,36 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.responseTimeoutMs = opts.responseTimeoutMs ?? HEADERS_RESPONSE_TIMEOUT_MS;
     this.startHeight = this.chain.height;
+    this.ranges = RangeDownload.plan(this.rangeHost(), opts.hints ?? [], { windowHeaders: opts.rangeWindowHeaders, stallMs: opts.rangeStallMs });
+  }
+
+  /** What the range phase may use of this sync. */
+  private rangeHost(): RangeDownloadHost {
+    return {
+      chain: this.chain,
+      log: this.log,
+      peers: this.peers,
+      monotonic: () => this.monotonic(),
+      getheaders: (peer, locator, hashStop) => {
+        const st = this.peers.get(peer);
+        if (st) this.getheaders(peer, st, locator, hashStop);
+      },
+      accept: (peer, headers, hashes, defer) => this.accept(peer, headers, hashes, defer),
+      rejected: (peer, error) => this.rejected(peer, error),
+      unpersisted: () => this.unpersisted,
+      persistNow: () => this.persistNow(),
+      linked: (peer) => this.used.add(peer.label),
+      rangesDone: () => this.finishRanges(),
+    };
+  }
+
+  /** The most headers held in hint ranges at once (bounded by the window). */
+  get rangeWindowPeak(): number {
+    return Math.max(this.peakRangeHeaders, this.ranges?.peakHeld ?? 0);
+  }
+
+  get inRangePhase(): boolean {
+    return this.ranges !== undefined;
   }
 
   get isSynced(): boolean {
@@ -121,6 +187,8 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       headersPerSec: (this.chain.height - this.startHeight) / seconds,
       peersUsed: [...this.used],
       belowMinimumWork: this.chain.isBelowMinimumWork(),
+      getheaders: this.getheadersSent,
+      hintRanges: this.rangesDone + (this.ranges?.completed ?? 0),
     };
   }
 
@@ -134,9 +202,18 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       claimedHeight: peer.state.remote?.startHeight ?? 0,
       unconnecting: 0,
       noProgress: 0,
+      walkedTo: 0,
+      barrier: undefined,
+      range: undefined,
+      sequential: false,
+      continueFrom: undefined,
     });
     // BIP130: ask for new blocks as headers announcements.
     if (supportsSendHeaders(peer)) peer.send({ command: 'sendheaders' });
+    if (this.ranges) {
+      this.ranges.schedule();
+      return;
+    }
     if (!this.initialDone) {
       if (!this.syncPeer) this.startSyncWith(peer);
     } else {
@@ -149,11 +226,21 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     if (!st) return;
     switch (msg.command) {
       case 'headers':
-        this.onHeaders(peer, st, msg.headers);
+        if (st.range || st.sequential || (this.ranges && !st.inFlight)) this.onRangePhaseHeaders(peer, st, msg.headers);
+        else this.onHeaders(peer, st, msg.headers);
+        return;
+      case 'pong':
+        // The barrier ping after a getheaders came back before any headers: nothing for us.
+        if (st.inFlight && st.barrier === msg.nonce) {
+          this.log.debug(`${peer.label}: answered our ping but sent no headers: it has nothing beyond our ${this.chain.height}`);
+          if (st.range || st.sequential) this.onRangePhaseHeaders(peer, st, []);
+          else this.onHeaders(peer, st, []);
+        }
         return;
       case 'inv':
         // A block announced by hash we do not know: fetch the headers leading to it.
-        if (msg.items.some((i) => (i.type === InvType.BLOCK || i.type === InvType.WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight)
+        // (During the range phase the tail sync after the last hint will fetch it.)
+        if (!this.ranges && msg.items.some((i) => (i.type === InvType.BLOCK || i.type === InvType.WITNESS_BLOCK) && !this.chain.hasHeader(i.hash)) && !st.inFlight && !this.presync.has(peer))
           this.request(peer);
         return;
       default:
@@ -163,6 +250,11 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   onDisconnect(peer: BitcoinPeer, why: DisconnectReason): void {
     this.peers.delete(peer);
+    this.presync.delete(peer);
+    if (this.ranges) {
+      this.ranges.release(peer, why.code);
+      return;
+    }
     if (peer !== this.syncPeer) return this.checkSynced();
     this.syncPeer = undefined;
     this.log.info(`sync peer ${peer.label} gone (${why.code}); choosing another`);
@@ -176,7 +268,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private pickSyncPeer(): BitcoinPeer | undefined {
     let best: BitcoinPeer | undefined;
     for (const [p, s] of this.peers) {
-      if (p.isClosed || s.caughtUp) continue;
+      if (p.isClosed || s.caughtUp || s.inFlight) continue;
       if (!best || s.claimedHeight > (this.peers.get(best)?.claimedHeight ?? 0)) best = p;
     }
     return best;
@@ -190,19 +282,52 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   /** getheaders from our best tip, or from a header just received (Core uses the last
    * header of a full batch as the locator's start). */
-  private request(peer: BitcoinPeer, from?: Uint8Array): void {
+  private request(peer: BitcoinPeer, from?: Uint8Array, startLocator?: Uint8Array[]): void {
     const st = this.peers.get(peer);
     if (!st) return;
-    let locator = this.chain.blockLocator();
+    let locator = startLocator ?? this.chain.blockLocator();
     if (from) locator = [from, ...locator];
-    if (locator.length > MAX_LOCATOR_SZ) locator = [...locator.slice(0, MAX_LOCATOR_SZ - 1), locator[locator.length - 1] as Uint8Array];
+    locator = clampLocator(locator);
     st.inFlight = true;
+    st.range = undefined;
+    st.sequential = false;
+    this.getheaders(peer, st, locator, ZERO_HASH);
+  }
+
+  /** Sends a getheaders, the barrier ping after it, and arms the response timer. */
+  private getheaders(peer: BitcoinPeer, st: PeerSync, locator: Uint8Array[], hashStop: Uint8Array): void {
     st.requestedAt = this.monotonic();
     this.startedAt ??= st.requestedAt;
-    peer.send({ command: 'getheaders', version: PROTOCOL_VERSION, locator, hashStop: ZERO_HASH });
-    peer.setTimer('headers-response', this.responseTimeoutMs, () =>
-      peer.disconnect(reason('timeout', 'headers_stalled', `no headers reply within ${this.responseTimeoutMs} ms`)),
-    );
+    this.getheadersSent++;
+    peer.send({ command: 'getheaders', version: PROTOCOL_VERSION, locator, hashStop });
+    this.sendBarrier(peer, st);
+    peer.setTimer('headers-response', this.responseTimeoutMs, () => this.onResponseTimeout(peer));
+  }
+
+  /** A ping right after a getheaders (see PeerSync.barrier). */
+  private sendBarrier(peer: BitcoinPeer, st: PeerSync): void {
+    if ((peer.state.remote?.version ?? 0) < BIP31_VERSION) {
+      st.barrier = undefined;
+      return;
+    }
+    st.barrier = randomNonce64();
+    peer.send({ command: 'ping', nonce: st.barrier });
+  }
+
+  /** No reply to a getheaders in time. A peer that claims no more than we have is not
+   * stalling, it has nothing for us (silent when up to date); any other is dropped. */
+  private onResponseTimeout(peer: BitcoinPeer): void {
+    const st = this.peers.get(peer);
+    if (st && !st.range && st.claimedHeight <= this.chain.height) {
+      this.log.info(`${peer.label} sent no headers and claims height ${st.claimedHeight} <= our ${this.chain.height}: up to date`);
+      if (st.sequential) this.onRangePhaseHeaders(peer, st, []);
+      else {
+        st.inFlight = false;
+        this.caughtUp(peer, st);
+      }
+      return;
+    }
+    peer.disconnect(reason('timeout', 'headers_stalled', `no headers reply within ${this.responseTimeoutMs} ms`));
   }
 
   private onHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): void {
@@ -217,6 +342,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.caughtUp(peer, st);
       return;
     }
+    if (this.presyncHeaders(peer, st, headers)) return;
     const before = this.chain.height;
     const result = this.chain.acceptHeaders(headers, this.nowSeconds());
     if (result.added > 0) {
@@ -224,11 +350,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.received += result.added;
       this.used.add(peer.label);
     }
-    if (result.reorg) {
-      const r = result.reorg;
-      this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
-      this.emit('reorg', r, peer.label);
-    }
+    if (result.reorg) this.reorged(result.reorg, peer);
     if (result.error) {
       const { error, index } = result.error;
       const rule = CHAIN_RULES[error.code];
@@ -261,8 +383,12 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     if (this.announcedSynced && result.tipChanged) this.emit('tip', this.chain.height, this.chain.tip.hashHex, peer.label);
 
     if (headers.length === MAX_HEADERS_PER_MSG) {
-      if (result.added === 0) {
-        // The same batch again: a peer stuck or playing games. Not invalid, so not a ban.
+      // Nothing new and no further than its last batch: the same batch again, a peer stuck or
+      // playing games (not invalid, so not a ban). A batch of headers another peer gave us
+      // first still moves this peer's walk forward: that is progress.
+      const advanced = result.added > 0 || lastHeight > st.walkedTo;
+      st.walkedTo = lastHeight;
+      if (!advanced) {
         if (++st.noProgress >= MAX_NO_PROGRESS_BATCHES) {
           peer.disconnect(reason('protocol', 'headers_no_progress', `${st.noProgress} full headers batches with nothing new`));
           return;
@@ -272,6 +398,134 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     } else if (wasInFlight || !this.announcedSynced) {
       this.caughtUp(peer, st);
     }
+  }
+
+  /** acceptHeaders, then persistence (now, or `deferPersist`: by validateRanges), reorg
+   * events and progress. */
+  private accept(peer: BitcoinPeer, headers: readonly Uint8Array[], hashes?: Uint32Array, deferPersist = false, parentHeight?: number): AcceptResult {
+    const before = this.chain.height;
+    const result = this.chain.acceptHeaders(headers, this.nowSeconds(), hashes || parentHeight !== undefined ? { hashes, parentHeight } : undefined);
+    if (result.added > 0) {
+      if (deferPersist) this.unpersisted += result.added;
+      else this.persistNow();
+      this.received += result.added;
+      this.used.add(peer.label);
+    }
+    if (result.reorg) this.reorged(result.reorg, peer);
+    if (this.chain.height !== before) this.emitProgress(peer);
+    return result;
+  }
+
+  private persistNow(): void {
+    this.unpersisted = 0;
+    this.persist();
+  }
+
+  /** A header `peer` sent was rejected: ban for broken rules (Core), else note it. Returns
+   * true when the peer may stay. */
+  private rejected(peer: BitcoinPeer, error: ChainError): boolean {
+    const rule = CHAIN_RULES[error.code];
+    if (rule.ban) {
+      if (!peer.isClosed) peer.misbehaving(error.code, `invalid header${error.height !== undefined ? ` at height ${error.height}` : ''}: ${error.message} [${rule.core}]`);
+      return false;
+    }
+    this.log.info(`${peer.label}: header not accepted (${error.code}): ${error.message}`);
+    return true;
+  }
+
+  /** A headers message for the range phase, or a late reply to a range request after it. */
+  private onRangePhaseHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): void {
+    if (this.ranges) return this.ranges.onHeaders(peer, st, headers);
+    const solicited = st.inFlight;
+    st.inFlight = false;
+    st.range = undefined;
+    st.sequential = false;
+    peer.clearTimer('headers-response');
+    peer.clearTimer('range-stall');
+    if (solicited) this.afterLateRangeReply(peer, st);
+  }
+
+  /** Hints are used up: sync the tail after the last one the usual way, from our tip. */
+  private finishRanges(): void {
+    const rd = this.ranges;
+    if (!rd) return;
+    this.rangesDone += rd.completed;
+    this.peakRangeHeaders = Math.max(this.peakRangeHeaders, rd.peakHeld);
+    this.ranges = undefined;
+    const next = this.pickSyncPeer(); // (peers still owing a range reply join when it comes)
+    if (next) this.startSyncWith(next);
+  }
+
+  /** A range reply that came after the range phase ended: ignored; the peer joins the tail
+   * sync (as its sync peer if there is none yet, or to compare tips). */
+  private afterLateRangeReply(peer: BitcoinPeer, st: PeerSync): void {
+    if (!this.initialDone) {
+      if (!this.syncPeer) this.startSyncWith(peer);
+    } else if (!st.caughtUp) this.request(peer);
+  }
+
+  private reorged(r: ReorgInfo, peer: BitcoinPeer): void {
+    this.log.warn(`reorg of depth ${r.depth} at height ${r.forkHeight}: ${r.oldTip.hashHex} (${r.oldTip.height}) -> ${r.newTip.hashHex} (${r.newTip.height}), from ${peer.label}`);
+    this.emit('reorg', r, peer.label);
+  }
+
+  // --- headers presync (Core HeadersSyncState; src/chain/presync.ts) -----------------------
+
+  /**
+   * A chain claiming less work than the anti-DoS threshold (the network minimum, or our tip
+   * less 144 blocks) is proven first and stored only then, however deep it forks. Returns
+   * true when `headers` were handled here.
+   */
+  private presyncHeaders(peer: BitcoinPeer, st: PeerSync, headers: readonly Uint8Array[]): boolean {
+    let ps = this.presync.get(peer);
+    if (!ps) {
+      const need = presyncNeeded(this.chain, headers);
+      if (need === undefined) return false;
+      if (need === 'ignore') {
+        this.log.info(`${peer.label}: its chain has less work than ours; nothing to take`);
+        this.caughtUp(peer, st);
+        return true;
+      }
+      ps = new HeadersPresync(this.chain, need.start, need.minimumWork, this.nowSeconds());
+      this.presync.set(peer, ps);
+      this.log.info(`${peer.label}: chain from height ${need.start.height} below the work threshold: presync (stored only once its work is shown)`);
+    }
+    const step = ps.process(headers, this.nowSeconds());
+    if (step.kind === 'failed') {
+      this.presync.delete(peer);
+      if (step.ban) peer.misbehaving(step.code, `presync: ${step.message}`);
+      else if (step.code === 'low_work_chain') {
+        this.log.info(`${peer.label}: ${step.message}; not stored`);
+        this.caughtUp(peer, st);
+      } else peer.disconnect(reason('protocol', step.code, step.message));
+      return true;
+    }
+    if (!this.releaseProven(peer, step.release, step.releaseParent)) return true;
+    if (step.kind === 'continue') {
+      if (ps.state === 'redownload' && step.release.length === 0 && ps.height === ps.start.height)
+        this.log.info(`${peer.label}: presync showed enough work; downloading it again from height ${ps.start.height} to store it`);
+      this.request(peer, undefined, step.locator);
+      return true;
+    }
+    this.presync.delete(peer);
+    const last = step.release[step.release.length - 1];
+    if (step.more && last) this.request(peer, blockHash(last));
+    else this.caughtUp(peer, st);
+    return true;
+  }
+
+  /** Hands proven presync headers (the first one's parent at `parentHeight`) to the chain,
+   * 2,000 at a time; the height lets the chain find a parent that has left its memory window
+   * (another peer may have moved the chain there meanwhile). False if the peer was dropped. */
+  private releaseProven(peer: BitcoinPeer, headers: readonly Uint8Array[], parentHeight: number): boolean {
+    for (let i = 0; i < headers.length; i += MAX_HEADERS_PER_MSG) {
+      const r = this.accept(peer, headers.slice(i, i + MAX_HEADERS_PER_MSG), undefined, false, parentHeight + i);
+      if (r.error) {
+        peer.disconnect(reason('protocol', r.error.error.code, `proven headers not accepted: ${r.error.error.message}`));
+        return false;
+      }
+    }
+    return true;
   }
 
   private caughtUp(peer: BitcoinPeer, st: PeerSync): void {

@@ -74,6 +74,8 @@ export interface LocalPeerOptions {
   filters?: boolean;
   blockLie?: BlockLie;
   filterLie?: FilterLie;
+  /** See HeaderServerOptions.silentWhenUpToDate. */
+  silentWhenUpToDate?: boolean;
   /** See BlockServerOptions.unknownBlocks. */
   unknownBlocks?: 'notfound' | 'ignore';
   log?: Log;
@@ -128,7 +130,7 @@ export async function startLocalPeer(chain: LocalBlockChain, opts: LocalPeerOpti
     banDurationMs: opts.banDurationMs,
     observer: opts.observer,
   });
-  const headerServer = new HeaderServer(chain.headers);
+  const headerServer = new HeaderServer(chain.headers, { silentWhenUpToDate: opts.silentWhenUpToDate });
   const mempool = new Mempool({
     coin: (p) => chain.coinAt(p) ?? (chain.txHeight(p.txid) !== undefined ? 'spent' : undefined),
     confirmed: (txid) => chain.txHeight(txid) !== undefined,

@@ -24,7 +24,7 @@ export const CHAIN_RULES = {
   high_hash: { ban: true, retryLater: false, core: 'validation CheckBlockHeader: high-hash' },
   bad_diffbits: { ban: true, retryLater: false, core: 'validation ContextualCheckBlockHeader: bad-diffbits' },
   time_too_old: { ban: true, retryLater: false, core: 'validation: time-too-old (<= median time past)' },
-  time_too_new: { ban: false, retryLater: true, core: 'validation: time-too-new (> adjusted time + MAX_FUTURE_BLOCK_TIME)' },
+  time_too_new: { ban: false, retryLater: true, core: 'validation: time-too-new (> local clock + MAX_FUTURE_BLOCK_TIME; Core >= 27 uses NodeClock, not adjusted time)' },
   time_timewarp_attack: { ban: true, retryLater: false, core: 'validation (BIP94): time-timewarp-attack' },
   bad_version: { ban: true, retryLater: false, core: 'validation: bad-version (BIP34/66/65 minimums)' },
   checkpoint_mismatch: { ban: true, retryLater: false, core: 'validation (pre-#31649): checkpoint mismatch' },

@@ -1,30 +1,35 @@
 // HeaderStore: the best chain on disk under a datadir lock (headers.dat: raw headers in
-// height order; headers.sum: a SHA-256 per 2016-header segment), crash-safe appends and
-// reorg truncation, fast re-open with torn-tail and tamper detection; StoredHeaders reads a
-// datadir without the lock.
+// height order; headers.sum: a SHA-256 per 2016-header segment; headers.work: the chain work
+// through each segment), crash-safe appends and reorg truncation, re-open in time independent
+// of the chain's length (only the window loaded into memory is digest-checked), torn-tail and
+// tamper detection; it is the HeaderChain's archive, so old headers are read back from disk.
+// StoredHeaders reads a datadir without the lock.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fromHex, hashToDisplay } from '../util/bytes.js';
 import { fsyncDir } from '../util/atomic-file.js';
 import { silentLog, type Log } from '../util/log.js';
-import { DIGESTS_FILE, HEADERS_FILE } from './datadir.js';
+import { BRANCH_FILE, DIGESTS_FILE, HEADERS_FILE, WORK_FILE } from './datadir.js';
 import { StoreError } from './errors.js';
 import { MEDIAN_TIME_SPAN, type NetworkParams } from '../params/networks.js';
 import { blockHash, decodeHeader, HEADER_SIZE, headerBits, headerTime, MAX_HEADERS_PER_MSG } from './header.js';
 import { cachedWork } from './pow.js';
-import { HeaderChain, type HeaderChainOptions } from './header-chain.js';
+import { HeaderChain, KEEP_CHUNKS, type HeaderChainOptions } from './header-chain.js';
+import { MemoryBranchStorage, type BranchStorage, type HeaderArchive } from './archive.js';
 import { DatadirLock } from './lock.js';
 
 /** Headers per digest in headers.sum (one difficulty period). */
 export const DIGEST_SEGMENT = 2016;
 const DIGEST_SIZE = 32;
+const WORK_SIZE = 32;
+/** HeaderChain's chunk size (16,384 headers): the loaded window is KEEP_CHUNKS of them. */
+const CHUNK_HEADERS = 1 << 14;
 
-export interface OpenStoreOptions extends Omit<HeaderChainOptions, 'expectedHeaders'> {
+export interface OpenStoreOptions extends Omit<HeaderChainOptions, 'expectedHeaders' | 'archive'> {
   readonly datadir: string;
   readonly params: NetworkParams;
 }
-
 /** What opening the store had to repair. */
 export interface StoreRecovery {
   /** Bytes of a torn last header that were cut off (a write interrupted by a crash). */
@@ -63,73 +68,149 @@ function writeAll(fd: number, src: Uint8Array, pos: number): void {
   while (off < src.length) off += fs.writeSync(fd, src, off, src.length - off, pos + off);
 }
 
-
-function readDigests(dfd: number, count: number): Uint8Array {
-  const b = new Uint8Array(count * DIGEST_SIZE);
-  if (count) readExactly(dfd, b, 0);
+function readRecords(fd: number, size: number): Uint8Array {
+  const count = Math.floor(fs.fstatSync(fd).size / size);
+  const b = new Uint8Array(count * size);
+  if (count) readExactly(fd, b, 0);
   return b;
+}
+
+function workToBytes(work: bigint): Uint8Array {
+  const out = new Uint8Array(WORK_SIZE);
+  for (let i = WORK_SIZE - 1; i >= 0; i--) {
+    out[i] = Number(work & 0xffn);
+    work >>= 8n;
+  }
+  return out;
+}
+
+function workFromBytes(b: Uint8Array, off: number): bigint {
+  let x = 0n;
+  for (let i = 0; i < WORK_SIZE; i++) x = (x << 8n) | BigInt(b[off + i]);
+  return x;
+}
+
+function segmentWork(bytes: readonly Uint8Array[]): bigint {
+  let total = 0n;
+  for (const part of bytes) for (let o = 0; o < part.length; o += HEADER_SIZE) total += cachedWork(headerBits(part, o));
+  return total;
+}
+
+/** branch.dat: the deep side branch's headers, appended without fsync (a cache, dropped on open). */
+class FileBranchStorage implements BranchStorage {
+  count = 0;
+  constructor(private readonly fd: number) {}
+  append(raw: Uint8Array): void {
+    writeAll(this.fd, raw.subarray(0, HEADER_SIZE), this.count * HEADER_SIZE);
+    this.count++;
+  }
+  read(dst: Uint8Array, index: number, n: number): void {
+    if (index < 0 || index + n > this.count) throw new RangeError(`branch has ${this.count} headers, asked for [${index}, ${index + n})`);
+    readExactly(this.fd, dst.subarray(0, n * HEADER_SIZE), index * HEADER_SIZE);
+  }
+  clear(): void {
+    this.count = 0;
+    fs.ftruncateSync(this.fd, 0);
+  }
+}
+
+/** headers.dat as the chain's archive: `stored` headers are durable and equal the chain's. */
+class FileArchive implements HeaderArchive {
+  stored = 0;
+  onPersist: () => void = () => {};
+  constructor(
+    private readonly fd: number,
+    readonly branch: BranchStorage,
+  ) {}
+  storedCount(): number {
+    return this.stored;
+  }
+  read(dst: Uint8Array, first: number, n: number): void {
+    if (first + n > this.stored) throw new RangeError(`headers [${first}, ${first + n}) are not stored (have ${this.stored})`);
+    readExactly(this.fd, dst.subarray(0, n * HEADER_SIZE), first * HEADER_SIZE);
+  }
+  persist(): void {
+    this.onPersist();
+  }
 }
 
 interface Loaded {
   readonly chain: HeaderChain;
   readonly revalidated: number;
+  /** Full segments whose digest and work records stay valid. */
+  readonly segments: number;
   readonly mismatch?: number;
   readonly invalidFrom?: number;
   readonly invalidReason?: string;
 }
 
 /**
- * Loads `count` stored headers: the prefix whose segments match their digests is adopted
- * without re-hashing; every header after it is validated like a header from a peer (except
- * the future-time limit: it was checked on arrival) and must extend the chain in file order.
- * Stops at the first invalid one.
+ * Loads `count` stored headers. The prefix covered by digest and work records is adopted
+ * without reading it: only the segments inside the window HeaderChain loads are checked
+ * (digest of the bytes, and the work record against the bits), so the cost does not grow
+ * with the chain. Every header after that prefix is validated like a header from a peer
+ * (except the future-time limit: it was checked on arrival) and must extend the chain in
+ * file order. Stops at the first invalid one.
  */
-function loadChain(params: NetworkParams, datadir: string, hfd: number, count: number, digests: Uint8Array, opts: HeaderChainOptions & { log: Log }): Loaded {
+function loadChain(
+  params: NetworkParams,
+  datadir: string,
+  archive: FileArchive,
+  hfd: number,
+  count: number,
+  digests: Uint8Array,
+  works: Uint8Array,
+  opts: Omit<HeaderChainOptions, 'archive'> & { log: Log },
+): Loaded {
   const { log } = opts;
+  let segments = Math.min(digests.length / DIGEST_SIZE, works.length / WORK_SIZE, Math.floor(count / DIGEST_SEGMENT));
   let mismatch: number | undefined;
-  let restored: ReturnType<typeof HeaderChain.restore>;
+  const windowStart = (trusted: number): number => Math.max(0, ((trusted - 1) >>> 14) - (KEEP_CHUNKS - 1)) * CHUNK_HEADERS;
+  const buf = new Uint8Array(DIGEST_SEGMENT * HEADER_SIZE);
+  for (let k = segments - 1; k >= 0 && (k + 1) * DIGEST_SEGMENT > windowStart(segments * DIGEST_SEGMENT); k--) {
+    readExactly(hfd, buf, k * DIGEST_SEGMENT * HEADER_SIZE);
+    const before = k === 0 ? 0n : workFromBytes(works, (k - 1) * WORK_SIZE);
+    const digestOk = sha256Parts([buf]).equals(digests.subarray(k * DIGEST_SIZE, (k + 1) * DIGEST_SIZE));
+    if (!digestOk || workFromBytes(works, k * WORK_SIZE) !== before + segmentWork([buf])) {
+      mismatch = k;
+      segments = k;
+    }
+  }
+  const trusted = Math.max(1, segments * DIGEST_SEGMENT);
+  const kept = segments;
+  const workBefore = (k: number): bigint => {
+    if (k > kept) throw new RangeError(`no work record for segment ${k - 1}`);
+    return k === 0 ? 0n : workFromBytes(works, (k - 1) * WORK_SIZE);
+  };
+  archive.stored = trusted;
+  let chain: HeaderChain;
   try {
-    restored = HeaderChain.restore(
-      params,
-      count,
-      (dst, first) => readExactly(hfd, dst, first * HEADER_SIZE),
-      (chain) => {
-        const full = Math.min(digests.length / DIGEST_SIZE, Math.floor(count / DIGEST_SEGMENT));
-        for (let k = 0; k < full; k++) {
-          const d = sha256Parts(chain.headerBytes(k * DIGEST_SEGMENT, (k + 1) * DIGEST_SEGMENT));
-          if (!d.equals(digests.subarray(k * DIGEST_SIZE, (k + 1) * DIGEST_SIZE))) {
-            mismatch = k;
-            return k * DIGEST_SEGMENT;
-          }
-        }
-        return full * DIGEST_SEGMENT;
-      },
-      opts,
-    );
+    chain = HeaderChain.restore(params, archive, trusted, workBefore, opts);
   } catch (err) {
     if (err instanceof Error && /genesis/.test(err.message))
       throw new StoreError('wrong_network', `datadir ${datadir} holds headers of another network than ${params.name} (${err.message})`);
     throw err;
   }
-  const { chain, untrusted } = restored;
   if (mismatch !== undefined)
     log.warn(`headers file does not match its digest at segment ${mismatch}: re-validating from height ${mismatch * DIGEST_SEGMENT}`, { datadir });
-  const trusted = chain.height + 1;
-  const tail = untrusted.length / HEADER_SIZE;
   let invalidFrom: number | undefined;
   let invalidReason: string | undefined;
-  for (let i = 0; i < tail && invalidFrom === undefined; i += MAX_HEADERS_PER_MSG) {
+  const batchBytes = new Uint8Array(MAX_HEADERS_PER_MSG * HEADER_SIZE);
+  for (let h = trusted; h < count && invalidFrom === undefined; h += MAX_HEADERS_PER_MSG) {
+    const k = Math.min(MAX_HEADERS_PER_MSG, count - h);
+    readExactly(hfd, batchBytes.subarray(0, k * HEADER_SIZE), h * HEADER_SIZE);
     const batch: Uint8Array[] = [];
-    for (let j = i; j < Math.min(tail, i + MAX_HEADERS_PER_MSG); j++) batch.push(untrusted.subarray(j * HEADER_SIZE, (j + 1) * HEADER_SIZE));
+    for (let j = 0; j < k; j++) batch.push(batchBytes.subarray(j * HEADER_SIZE, (j + 1) * HEADER_SIZE));
     // Position k in the file must be height k: each batch has to extend the tip.
     if (!Buffer.from(batch[0].subarray(4, 36)).equals(chain.tip.hash)) {
-      invalidFrom = trusted + i;
+      invalidFrom = h;
       invalidReason = 'prev_not_found';
       break;
     }
     const r = chain.acceptHeaders(batch, Number.MAX_SAFE_INTEGER);
+    archive.stored = chain.height + 1; // these bytes are already in the file
     if (r.error) {
-      invalidFrom = trusted + i + r.error.index;
+      invalidFrom = h + r.error.index;
       invalidReason = r.error.error.code;
     }
   }
@@ -137,30 +218,30 @@ function loadChain(params: NetworkParams, datadir: string, hfd: number, count: n
   if (invalidFrom !== undefined) log.warn(`stored header ${invalidFrom} is invalid (${invalidReason})`, { datadir });
   return {
     chain,
-    revalidated: tail,
+    revalidated: Math.max(0, count - trusted),
+    segments: Math.min(segments, Math.floor((chain.height + 1) / DIGEST_SEGMENT)),
     ...(mismatch !== undefined ? { mismatch } : {}),
     ...(invalidFrom !== undefined ? { invalidFrom, invalidReason } : {}),
   };
 }
 
 /**
- * Appends are fdatasync'ed and a segment's digest is written only after the segment is
- * durable; a reorg truncates the digests, then the headers, then appends. Opening trusts
- * digest-verified segments (native SHA-256 over the bytes: ~0.1 s per million headers, where
- * re-hashing every header takes ~1 s) and fully re-validates everything after them; a torn
- * tail is cut back to the last whole header; a corrupted or edited headers.dat fails its
- * digest, is re-validated from that segment and cut back to its last valid header.
- * Trade-off: whoever also rewrites headers.sum to match an edited headers.dat passes the fast
- * open; HeaderChain.verifyIntegrity() (full re-hash and link check) still finds it.
+ * Appends are fdatasync'ed; a segment's digest and work records are written only after the
+ * segment is durable; a reorg truncates the records, then the headers, then appends.
+ * Opening trusts the records and checks only the segments of the window it loads (the last
+ * 16,384-32,768 headers): re-open time does not grow with the chain. Everything after the
+ * records is re-validated; a torn tail is cut back to the last whole header; a corrupted or
+ * edited header in the loaded window fails its digest and is re-validated from that segment.
+ * Trade-off: an edit to an older segment (or one matched by rewritten records) passes the
+ * open; HeaderChain.verifyIntegrity() (full re-hash and link check, reading the whole file)
+ * still finds it.
  */
 export class HeaderStore {
   readonly datadir: string;
   readonly chain: HeaderChain;
   readonly recovery: StoreRecovery;
   private readonly log: Log;
-  private hfd: number;
-  private dfd: number;
-  private stored: number;
+  private readonly archive: FileArchive;
   private digests: number;
   private closed = false;
 
@@ -170,19 +251,22 @@ export class HeaderStore {
     recovery: StoreRecovery,
     log: Log,
     private readonly lock: DatadirLock,
-    hfd: number,
-    dfd: number,
-    stored: number,
+    private readonly hfd: number,
+    private readonly dfd: number,
+    private readonly wfd: number,
+    private readonly bfd: number,
+    archive: FileArchive,
     digests: number,
   ) {
     this.datadir = datadir;
     this.chain = chain;
     this.recovery = recovery;
     this.log = log;
-    this.hfd = hfd;
-    this.dfd = dfd;
-    this.stored = stored;
+    this.archive = archive;
     this.digests = digests;
+    archive.onPersist = () => {
+      if (!this.closed) this.flush();
+    };
   }
 
   /**
@@ -195,15 +279,17 @@ export class HeaderStore {
     const log = opts.log ?? silentLog;
     fs.mkdirSync(datadir, { recursive: true });
     const lock = DatadirLock.acquire(datadir);
-    let hfd = -1;
-    let dfd = -1;
+    const fds: number[] = [];
     try {
       const hpath = path.join(datadir, HEADERS_FILE);
-      const dpath = path.join(datadir, DIGESTS_FILE);
       const existed = fs.existsSync(hpath);
-      hfd = openRw(hpath);
-      dfd = openRw(dpath);
+      const [hfd, dfd, wfd, bfd] = [HEADERS_FILE, DIGESTS_FILE, WORK_FILE, BRANCH_FILE].map((name) => {
+        const fd = openRw(path.join(datadir, name));
+        fds.push(fd);
+        return fd;
+      }) as [number, number, number, number];
       if (!existed) fsyncDir(datadir);
+      fs.ftruncateSync(bfd, 0); // a deep branch of a previous run: peers offer it again
       // 1. Cut a torn tail back to the last whole header.
       let size = fs.fstatSync(hfd).size;
       const tornBytes = size % HEADER_SIZE;
@@ -219,40 +305,49 @@ export class HeaderStore {
         fs.fdatasyncSync(hfd);
         count = 1;
       }
-      // 2. Digests (a torn one is dropped).
-      const dsize = fs.fstatSync(dfd).size;
-      let digestCount = Math.floor(dsize / DIGEST_SIZE);
-      if (dsize % DIGEST_SIZE) fs.ftruncateSync(dfd, digestCount * DIGEST_SIZE);
-      // 3. Load: trust the digest-verified prefix, re-validate the rest.
-      const loaded = loadChain(params, datadir, hfd, count, readDigests(dfd, digestCount), { log, maxSideHeaders: opts.maxSideHeaders });
+      // 2. Digest and work records (torn ones are dropped below, with everything not kept).
+      const archive = new FileArchive(hfd, new FileBranchStorage(bfd));
+      // 3. Load: trust the records, check the loaded window, re-validate the rest.
+      const loaded = loadChain(params, datadir, archive, hfd, count, readRecords(dfd, DIGEST_SIZE), readRecords(wfd, WORK_SIZE), { log, maxSideHeaders: opts.maxSideHeaders, indexOldHashes: opts.indexOldHashes });
       const { chain, mismatch, invalidFrom, invalidReason } = loaded;
-      if (mismatch !== undefined) {
-        digestCount = mismatch;
-        fs.ftruncateSync(dfd, digestCount * DIGEST_SIZE);
-        fs.fdatasyncSync(dfd);
-      }
       const stored = chain.height + 1;
       if (invalidFrom !== undefined) {
         log.warn(`cutting the headers file back to height ${invalidFrom - 1}`, { datadir });
         fs.ftruncateSync(hfd, stored * HEADER_SIZE);
         fs.fdatasyncSync(hfd);
       }
-      const tail = loaded.revalidated;
-      const store = new HeaderStore(datadir, chain, {
-        tornBytes,
-        revalidated: tail,
-        ...(mismatch !== undefined ? { digestMismatchSegment: mismatch } : {}),
-        ...(invalidFrom !== undefined ? { invalidFrom, invalidReason } : {}),
-      }, log, lock, hfd, dfd, stored, Math.min(digestCount, Math.floor(stored / DIGEST_SEGMENT)));
-      if (store.digests < digestCount) {
-        fs.ftruncateSync(dfd, store.digests * DIGEST_SIZE);
-        fs.fdatasyncSync(dfd);
+      archive.stored = stored;
+      for (const [fd, size] of [
+        [dfd, DIGEST_SIZE],
+        [wfd, WORK_SIZE],
+      ] as const) {
+        if (fs.fstatSync(fd).size !== loaded.segments * size) {
+          fs.ftruncateSync(fd, loaded.segments * size);
+          fs.fdatasyncSync(fd);
+        }
       }
+      const store = new HeaderStore(
+        datadir,
+        chain,
+        {
+          tornBytes,
+          revalidated: loaded.revalidated,
+          ...(mismatch !== undefined ? { digestMismatchSegment: mismatch } : {}),
+          ...(invalidFrom !== undefined ? { invalidFrom, invalidReason } : {}),
+        },
+        log,
+        lock,
+        hfd,
+        dfd,
+        wfd,
+        bfd,
+        archive,
+        loaded.segments,
+      );
       store.writeDigests();
       return store;
     } catch (err) {
-      if (hfd >= 0) fs.closeSync(hfd);
-      if (dfd >= 0) fs.closeSync(dfd);
+      for (const fd of fds) fs.closeSync(fd);
       lock.release();
       throw err;
     }
@@ -261,7 +356,8 @@ export class HeaderStore {
   /**
    * The stored best chain as a HeaderChain, read-only and without the lock (e.g. for
    * `spv serve --datadir` while another process syncs into it). Nothing is written: a torn
-   * tail or an invalid header simply ends what is loaded.
+   * tail or an invalid header simply ends what is loaded. The headers file stays open for
+   * the chain's reads of old headers.
    */
   static loadReadOnly(opts: OpenStoreOptions): HeaderChain {
     const { datadir, params } = opts;
@@ -276,62 +372,82 @@ export class HeaderStore {
     const hfd = open(HEADERS_FILE);
     if (hfd < 0) throw new StoreError('bad_datadir', `no headers stored in ${datadir} (missing ${HEADERS_FILE})`);
     const dfd = open(DIGESTS_FILE);
+    const wfd = open(WORK_FILE);
     try {
       const count = Math.floor(fs.fstatSync(hfd).size / HEADER_SIZE);
-      if (count === 0) return new HeaderChain(params, opts);
-      const digests = dfd < 0 ? new Uint8Array(0) : readDigests(dfd, Math.floor(fs.fstatSync(dfd).size / DIGEST_SIZE));
-      return loadChain(params, datadir, hfd, count, digests, { ...opts, log: opts.log ?? silentLog }).chain;
-    } finally {
+      if (count === 0) {
+        fs.closeSync(hfd);
+        return new HeaderChain(params, opts);
+      }
+      const digests = dfd < 0 ? new Uint8Array(0) : readRecords(dfd, DIGEST_SIZE);
+      const works = wfd < 0 ? new Uint8Array(0) : readRecords(wfd, WORK_SIZE);
+      const archive = new FileArchive(hfd, new MemoryBranchStorage());
+      return loadChain(params, datadir, archive, hfd, count, digests, works, { ...opts, log: opts.log ?? silentLog }).chain;
+    } catch (err) {
       fs.closeSync(hfd);
+      throw err;
+    } finally {
       if (dfd >= 0) fs.closeSync(dfd);
+      if (wfd >= 0) fs.closeSync(wfd);
     }
   }
 
   /** Height of the last header durably stored. */
   get storedHeight(): number {
-    return this.stored - 1;
+    return this.archive.stored - 1;
   }
 
   /**
    * Makes the file match the chain's best chain: truncates what a reorg replaced, appends
-   * new headers, fdatasync, then records digests of newly completed segments. Call after
-   * each accepted batch. Synchronous (a 2000-header batch is 160 kB and one fdatasync).
+   * new headers, fdatasync, then records digests and work of newly completed segments. Call
+   * after each accepted batch (the chain also calls it before old headers leave memory).
+   * Synchronous (a 2000-header batch is 160 kB and one fdatasync).
    */
   flush(): void {
     if (this.closed) throw new StoreError('store_closed', 'header store is closed');
     const chain = this.chain;
+    const archive = this.archive;
     let dirty = false;
     const rewind = chain.takeRewind();
-    if (rewind !== undefined && rewind + 1 < this.stored) {
-      // Digests first, so a crash never leaves a digest over headers that were replaced.
+    if (rewind !== undefined && rewind + 1 < archive.stored) {
+      // Records first, so a crash never leaves a digest over headers that were replaced.
       const keep = Math.floor((rewind + 1) / DIGEST_SEGMENT);
       if (keep < this.digests) {
         this.digests = keep;
-        fs.ftruncateSync(this.dfd, keep * DIGEST_SIZE);
-        fs.fdatasyncSync(this.dfd);
+        for (const [fd, size] of [
+          [this.dfd, DIGEST_SIZE],
+          [this.wfd, WORK_SIZE],
+        ] as const) {
+          fs.ftruncateSync(fd, keep * size);
+          fs.fdatasyncSync(fd);
+        }
       }
-      this.stored = rewind + 1;
-      fs.ftruncateSync(this.hfd, this.stored * HEADER_SIZE);
+      archive.stored = rewind + 1;
+      fs.ftruncateSync(this.hfd, archive.stored * HEADER_SIZE);
       dirty = true;
     }
     const target = chain.height + 1;
-    if (target > this.stored) {
-      let pos = this.stored * HEADER_SIZE;
-      for (const part of chain.headerBytes(this.stored, target)) {
+    if (target > archive.stored) {
+      let pos = archive.stored * HEADER_SIZE;
+      for (const part of chain.headerBytes(archive.stored, target)) {
         writeAll(this.hfd, part, pos);
         pos += part.length;
       }
       dirty = true;
     }
     if (dirty) fs.fdatasyncSync(this.hfd);
-    this.stored = target;
+    archive.stored = target;
     this.writeDigests();
   }
 
   private writeDigests(): void {
-    const full = Math.floor(this.stored / DIGEST_SEGMENT);
+    const full = Math.floor(this.archive.stored / DIGEST_SEGMENT);
     if (full <= this.digests) return;
-    for (let k = this.digests; k < full; k++) writeAll(this.dfd, sha256Parts(this.chain.headerBytes(k * DIGEST_SEGMENT, (k + 1) * DIGEST_SEGMENT)), k * DIGEST_SIZE);
+    for (let k = this.digests; k < full; k++) {
+      writeAll(this.wfd, workToBytes(this.chain.workAt((k + 1) * DIGEST_SEGMENT - 1)), k * WORK_SIZE);
+      writeAll(this.dfd, sha256Parts(this.chain.headerBytes(k * DIGEST_SEGMENT, (k + 1) * DIGEST_SEGMENT)), k * DIGEST_SIZE);
+    }
+    fs.fdatasyncSync(this.wfd);
     fs.fdatasyncSync(this.dfd);
     this.digests = full;
   }
@@ -343,8 +459,8 @@ export class HeaderStore {
       this.flush();
     } finally {
       this.closed = true;
-      fs.closeSync(this.hfd);
-      fs.closeSync(this.dfd);
+      for (const fd of [this.hfd, this.dfd, this.wfd, this.bfd]) fs.closeSync(fd);
+      fs.rmSync(path.join(this.datadir, BRANCH_FILE), { force: true });
       this.lock.release();
     }
   }
@@ -425,30 +541,52 @@ export class StoredHeaders {
     return times[Math.floor(times.length / 2)];
   }
 
-  /** Cumulative work of stored heights 0..height (reads the file once, bits only). */
+  /**
+   * Cumulative work of stored heights 0..height: the work record of the last full segment
+   * below it (headers.work, written by the store) plus the bits after it, so at most 2,015
+   * headers are read; without records, the whole file's bits.
+   */
   chainWork(height = this.height): bigint {
     let total = 0n;
-    let runBits = -1;
-    let run = 0;
+    let first = 0;
+    const records = this.workRecords(Math.floor((height + 1) / DIGEST_SEGMENT));
+    if (records.length > 0) {
+      const k = records.length / WORK_SIZE;
+      total = workFromBytes(records, (k - 1) * WORK_SIZE);
+      first = k * DIGEST_SEGMENT;
+    }
     const per = 16_384;
     const buf = new Uint8Array(per * HEADER_SIZE);
-    for (let first = 0; first <= height; first += per) {
+    for (; first <= height; first += per) {
       const n = Math.min(per, height + 1 - first);
       readExactly(this.fd, buf.subarray(0, n * HEADER_SIZE), first * HEADER_SIZE);
-      for (let i = 0; i < n; i++) {
-        const b = headerBits(buf, i * HEADER_SIZE);
-        if (b === runBits) run++;
-        else {
-          if (run) total += cachedWork(runBits) * BigInt(run);
-          runBits = b;
-          run = 1;
-        }
-      }
+      for (let i = 0; i < n; i++) total += cachedWork(headerBits(buf, i * HEADER_SIZE));
     }
-    return run ? total + cachedWork(runBits) * BigInt(run) : total;
+    return total;
   }
 
-  /** Height of the header with this wire-order hash, or -1 (scans the prevBlock fields). */
+  /** The first `segments` work records (fewer if the file has fewer), or none. */
+  private workRecords(segments: number): Uint8Array {
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(path.dirname(this.file), WORK_FILE), 'r');
+    } catch {
+      return new Uint8Array(0);
+    }
+    try {
+      const k = Math.min(segments, Math.floor(fs.fstatSync(fd).size / WORK_SIZE));
+      const b = new Uint8Array(k * WORK_SIZE);
+      if (k) readExactly(fd, b, 0);
+      return b;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Height of the header with this wire-order hash, or -1: the tip, else a scan of the
+   * prevBlock fields (a sequential read of 80 B per header; see README for the cost at 5 M).
+   */
   heightOf(hash: Uint8Array): number {
     const count = this.count;
     if (count === 0 || hash.length !== 32) return -1;

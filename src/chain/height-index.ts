@@ -1,4 +1,4 @@
-// hash -> height for the best chain, as an open-addressing table of heights (Uint32Array,
+// hash -> height for the best chain's headers held in memory, as an open-addressing table of heights (Uint32Array,
 // linear probing, backward-shift deletion): 4 bytes per slot, about 8 bytes per header.
 // Hashes themselves are not stored here; the table asks its HashSource for them (the chain
 // reads them from the next header's prevBlock field), so lookups compare the full 32 bytes.
@@ -98,18 +98,21 @@ export class HeightIndex {
     }
   }
 
-  /** Re-creates the table for heights 0..count-1 (used after a bulk load). */
-  rebuild(count: number): void {
-    this.bits = bitsFor(count);
-    this.table = new Uint32Array(1 << this.bits);
-    for (let h = 0; h < count; h++) this.place(h);
-    this.count = count;
+  /** Re-creates the table for heights [first, end) (after a bulk load or when old heights leave memory). */
+  rebuild(end: number, first = 0): void {
+    const bits = bitsFor(end - first);
+    if (bits === this.bits) this.table.fill(0);
+    else this.table = new Uint32Array(1 << bits);
+    this.bits = bits;
+    for (let h = first; h < end; h++) this.place(h);
+    this.count = end - first;
   }
 
   private resize(bits: number): void {
+    const old = this.table;
     this.bits = bits;
     this.table = new Uint32Array(1 << bits);
-    for (let h = 0; h < this.count; h++) this.place(h);
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.place(old[i] - 1);
   }
 }
 

@@ -37,7 +37,8 @@ export function minimumVersion(p: NetworkParams, height: number): number {
 
 /**
  * Checks a header that would sit at `height` on top of the ancestors in `view`.
- * `now` is the (adjusted) clock in Unix seconds. Returns null when every rule passes.
+ * `now` is the local clock in Unix seconds (Core >= 27 compares with its own clock, not a
+ * peer-adjusted time). Returns null when every rule passes.
  */
 export function checkContextual(
   p: NetworkParams,

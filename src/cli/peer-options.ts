@@ -1,4 +1,4 @@
-// Options shared by the commands that find and hold peers (`spv connect`, `spv sync`).
+// Options shared by the commands that find and hold peers (`spv connect`, `spv sync`, `spv watch`).
 import type { Argv } from 'yargs';
 
 export interface PeerOptionArgs {
@@ -10,6 +10,8 @@ export interface PeerOptionArgs {
   timeout: number;
   datadir?: string;
   v2transport: boolean;
+  /** Download hints file, or 'none' / false (--no-hints); the network's shipped file by default. */
+  hints?: string | false;
 }
 
 /** Core -v2transport (default on since 27.0): BIP324 v2 first, v1 fallback. */
@@ -28,5 +30,9 @@ export function withPeerOptions<T>(y: Argv<T>, defaultMaxPeers: number): Argv<T 
     .option('dns', { type: 'boolean', default: true, describe: 'query DNS seeds (--no-dns to skip)' })
     .option('timeout', { type: 'number', default: 10_000, describe: 'per-peer connect and handshake timeout, ms' })
     .option('datadir', { type: 'string', describe: 'where headers are stored (default ~/.spv/<network>/)' })
-    .option('v2transport', V2TRANSPORT_OPTION) as Argv<T & PeerOptionArgs>;
+    .option('v2transport', V2TRANSPORT_OPTION)
+    .option('hints', {
+      type: 'string',
+      describe: 'download hints file ("height hash" lines, e.g. from `spv headers hints`) to fetch header ranges from all peers at once; "none" or --no-hints: one peer at a time (default: the shipped hints/<network>.txt, if any)',
+    }) as Argv<T & PeerOptionArgs>;
 }

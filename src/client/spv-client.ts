@@ -19,6 +19,7 @@ import type { MessageObserver } from '../net/observer.js';
 import type { Message } from '../wire/message.js';
 import { AddressWatch, type WatchOptions } from './address-watch.js';
 import { startPeers, checkPeerSourceOptions, type PeerSession } from './peers.js';
+import { loadHints, type HintsOption } from './hints.js';
 import { openStore } from './store.js';
 import { abortable, networkParams, type HeaderInfo, type NetworkName, type PeerInfo, type Tip } from './types.js';
 
@@ -44,6 +45,10 @@ export interface SpvClientOptions {
   readonly timeoutMs?: number;
   /** A sync peer silent this long after getheaders is replaced, ms (default 30,000). */
   readonly stallTimeoutMs?: number;
+  /** Download hints (issue 10): a file of "height hash" lines, `false` for none, or the hints;
+   * default: the network's shipped `hints/<network>.txt` when there is one. Header ranges between
+   * hints are fetched from all peers at once; every header is still validated from genesis. */
+  readonly hints?: HintsOption;
   /** false: hold connections only, no header store and no sync (`spv connect --no-sync`). */
   readonly sync?: boolean;
   /** Where log lines go (default: nowhere). The CLI passes winston. */
@@ -146,7 +151,8 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
     if (this.opts.sync !== false) {
       const store = openStore(this.params, this.datadir, this.log);
       this.store = store;
-      const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush(), log: this.log, responseTimeoutMs: this.opts.stallTimeoutMs });
+      const hints = loadHints(this.opts.hints, this.params, this.log);
+      const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush(), log: this.log, responseTimeoutMs: this.opts.stallTimeoutMs, hints });
       this.headerSync = sync;
       sync.on('progress', (p) => this.emit('progress', p));
       sync.on('synced', (s) => this.emit('synced', s));

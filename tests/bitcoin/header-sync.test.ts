@@ -26,13 +26,25 @@ afterEach(async () => {
 });
 
 /** A peer on loopback serving `chain` (or answering getheaders with `service`). */
-async function peer(chain: HeaderChain, opts: { host?: string; service?: PeerService; startHeight?: number } = {}): Promise<{ node: BitcoinNode; port: number; server: HeaderServer }> {
+async function peer(
+  chain: HeaderChain,
+  opts: { host?: string; service?: PeerService; startHeight?: number; silentWhenUpToDate?: boolean; frozen?: boolean } = {},
+): Promise<{ node: BitcoinNode; port: number; server: HeaderServer }> {
   const node = createBitcoinNode({ params: regtest, startHeight: () => opts.startHeight ?? chain.height });
-  const server = new HeaderServer(chain);
+  if (opts.frozen) freezeAfterHandshake(node);
+  const server = new HeaderServer(chain, { silentWhenUpToDate: opts.silentWhenUpToDate });
   node.protocol.use(opts.service ?? server);
   const { port } = await node.manager.listen({ host: opts.host ?? '127.0.0.1', port: 0 });
   cleanup.push(() => node.manager.close());
   return { node, port, server };
+}
+
+/** The peer stops handling anything (pings included) once the handshake is done: stuck. */
+function freezeAfterHandshake(node: BitcoinNode): void {
+  const handle = node.protocol.onMessage.bind(node.protocol);
+  node.protocol.onMessage = (p, m) => {
+    if (!p.established) handle(p, m);
+  };
 }
 
 /** Our client, syncing into `chain` (in memory) with a short stall timeout. */
@@ -231,7 +243,7 @@ test('the same batch forever: the peer is dropped', async () => {
 
 test('a stalling sync peer is dropped and another takes over', async () => {
   const served = generatedChain(regtest, 300, 'stall');
-  const silent = await peer(served, { service: answering(() => {}), startHeight: 10_000 });
+  const silent = await peer(served, { service: answering(() => {}), startHeight: 10_000, frozen: true });
   const c = client(undefined, { responseTimeoutMs: 500 });
   await c.node.manager.connect({ host: '127.0.0.1', port: silent.port });
   const honest = await peer(served);
@@ -259,4 +271,50 @@ test('follows the tip: new headers announced by headers (BIP130) and by inv', as
   p.server.announce(from);
   expect(((await tip) as [number])[0]).toBe(60);
   expect(c.chain.tip.hashHex).toBe(served.tip.hashHex);
+});
+
+test('a peer silent when up to date (bcoin): answers the ping after our getheaders, so we are synced, not stalled', async () => {
+  const served = generatedChain(regtest, 300, 'silent');
+  const p = await peer(served, { silentWhenUpToDate: true });
+  // First sync: it has headers for us.
+  const first = client(undefined, { responseTimeoutMs: 60_000 });
+  await first.node.manager.connect({ host: '127.0.0.1', port: p.port });
+  expect((await synced(first.sync)).height).toBe(300);
+  // Second sync on the up-to-date chain: the peer sends nothing at all, yet its pong arrives.
+  const second = client(first.chain, { responseTimeoutMs: 60_000 });
+  let gone = false;
+  second.node.manager.on('disconnected', () => (gone = true));
+  await second.node.manager.connect({ host: '127.0.0.1', port: p.port });
+  const s = await synced(second.sync, 10_000); // long before the 60 s stall timeout
+  expect(s.height).toBe(300);
+  expect(s.headersReceived).toBe(0);
+  expect(second.log.has(/answered our ping but sent no headers/)).toBe(true);
+  expect(gone).toBe(false);
+});
+
+test('a peer that says nothing at all (no pong either) but claims no more than we have: up to date at the timeout, kept', async () => {
+  const served = generatedChain(regtest, 120, 'mute');
+  const chain = generatedChain(regtest, 120, 'mute');
+  const p = await peer(served, { frozen: true });
+  const c = client(chain, { responseTimeoutMs: 300 });
+  let gone = false;
+  c.node.manager.on('disconnected', () => (gone = true));
+  await c.node.manager.connect({ host: '127.0.0.1', port: p.port });
+  const s = await synced(c.sync);
+  expect(s.height).toBe(120);
+  expect(c.log.has(/claims height 120 <= our 120: up to date/)).toBe(true);
+  expect(gone).toBe(false);
+});
+
+test('a peer that answers the ping but never getheaders while claiming more: has nothing for us, not a stall', async () => {
+  const served = generatedChain(regtest, 200, 'ibd');
+  const mute = await peer(served, { service: answering(() => {}), startHeight: 5000 }); // like Core in IBD
+  const honest = await peer(served);
+  const c = client(undefined, { responseTimeoutMs: 60_000 });
+  await c.node.manager.connect({ host: '127.0.0.1', port: mute.port });
+  await c.node.manager.connect({ host: '127.0.0.1', port: honest.port });
+  const deadline = Date.now() + 10_000;
+  while (c.chain.height < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(c.chain.tip.hashHex).toBe(served.tip.hashHex);
+  expect(c.log.has(/headers_stalled/)).toBe(false);
 });

@@ -4,7 +4,8 @@
 // side-branch cap, minimum chain work, and Core-exact locator answers.
 import { NETWORKS, type NetworkParams } from '../../src/params/networks.js';
 import { ChainBuilder, type NextHeaderOptions } from '../../src/chain/generate.js';
-import { HeaderChain, type AcceptResult } from '../../src/chain/header-chain.js';
+import { DEEP_BRANCH_IDLE_S, HeaderChain, type AcceptResult } from '../../src/chain/header-chain.js';
+import { MemoryBranchStorage, type HeaderArchive } from '../../src/chain/archive.js';
 import { decodeCompact, encodeCompact, workFromBits } from '../../src/chain/pow.js';
 import { medianTimePast } from '../../src/chain/rules.js';
 import { headerBits, headerTime } from '../../src/chain/header.js';
@@ -339,8 +340,7 @@ describe('checkpoints', () => {
 });
 
 describe('bounded side branches and minimum work', () => {
-  test('over the cap, the least-work branch is evicted; a branch bigger than the cap is refused', () => {
-    // (The cap bounds reorg depth too: keep it far above any real reorg; the default is 50,000.)
+  test('over the cap, the least-work branch is evicted; a branch bigger than the cap continues outside memory and wins', () => {
     const main = new ChainBuilder(REG, { seed: 'm' });
     main.extend(30);
     const chain = new HeaderChain(REG, { maxSideHeaders: 10 });
@@ -354,14 +354,41 @@ describe('bounded side branches and minimum work', () => {
     expect(chain.sideHeaderCount).toBeLessThanOrEqual(10);
     expect(chain.hasHeader(forks[0].hashAt(8))).toBe(false); // least work: evicted
     for (const f of forks.slice(1)) expect(chain.hasHeader(f.hashAt(f.height))).toBe(true);
-    // 20 headers from 15: would out-work the main chain at its 16th, but the cap stops it at the 11th.
+    // 20 headers from 15: bigger than the cap, so it continues as the deep branch, and wins at its 16th.
     const big = main.fork(15, { seed: 'big' });
     const r = chain.acceptHeaders(big.extend(20), FAR_FUTURE);
+    expect(r.error).toBeUndefined();
+    expect(r.added).toBe(20);
+    expect(r.reorg).toMatchObject({ depth: 15, forkHeight: 15, newTip: { height: 35, hashHex: big.hashHexAt(35) } });
+    expect(chain.deepBranchSize).toBe(0);
+    expect(chain.sideHeaderCount).toBeLessThanOrEqual(10);
+    expect(chain.hashAt(20)).toEqual(big.hashAt(20));
+  });
+
+  test('one deep branch at a time: a second too-big branch is refused (not ban-worthy) until the first sits idle', () => {
+    const main = new ChainBuilder(REG, { seed: 'm2' });
+    main.extend(30);
+    const chain = new HeaderChain(REG, { maxSideHeaders: 5 });
+    feedOk(chain, main.headers());
+    const a = main.fork(10, { seed: 'a' });
+    expect(chain.acceptHeaders(a.extend(8), FAR_FUTURE)).toEqual({ added: 8, duplicates: 0, tipChanged: false });
+    expect(chain.deepBranchSize).toBe(8);
+    expect(chain.sideHeaderCount).toBe(0);
+    const b = main.fork(12, { seed: 'b' });
+    const bh = b.extend(8);
+    const r = chain.acceptHeaders(bh, FAR_FUTURE);
     expect(code(r)).toBe('side_branch_limit');
-    expect(r.error?.index).toBe(10);
+    expect(r.error?.index).toBe(5);
     expect(r.error?.error.banWorthy).toBe(false);
-    expect(chain.sideHeaderCount).toBe(10); // the branch being extended is never evicted
-    expect(chain.height).toBe(30);
+    // The deep branch's headers are still known, and extending it works.
+    expect(chain.hasHeader(a.hashAt(18))).toBe(true);
+    expect(chain.acceptHeaders(a.extend(1), FAR_FUTURE).added).toBe(1);
+    // Idle for DEEP_BRANCH_IDLE_S: the other branch may take its place.
+    const later = chain.acceptHeaders(bh, FAR_FUTURE + DEEP_BRANCH_IDLE_S);
+    expect(later).toMatchObject({ added: 3, duplicates: 5 });
+    expect(chain.deepBranchSize).toBe(8);
+    expect(chain.hasHeader(b.hashAt(20))).toBe(true);
+    expect(chain.hasHeader(a.hashAt(19))).toBe(false);
   });
 
   test('isBelowMinimumWork until the chain has the network minimum', () => {
@@ -439,9 +466,15 @@ describe('restart from stored bytes (HeaderChain.restore)', () => {
     const b = new ChainBuilder(REG, { spacing: 60 });
     b.extend(5000);
     const bytes = b.bytes(0);
-    const { chain, untrusted } = HeaderChain.restore(REG, 5001, (dst, first, n) => dst.set(bytes.subarray(first * 80, (first + n) * 80)), () => 4032);
+    const archive: HeaderArchive = {
+      storedCount: () => 5001,
+      read: (dst, first, n) => dst.set(bytes.subarray(first * 80, (first + n) * 80)),
+      persist: () => {},
+      branch: new MemoryBranchStorage(),
+    };
+    const chain = HeaderChain.restore(REG, archive, 4032, (k) => 2n * 2016n * BigInt(k));
     expect(chain.height).toBe(4031);
-    expect(untrusted.length).toBe((5001 - 4032) * 80);
+    expect(chain.tipWork).toBe(2n * 4032n);
     feedOk(chain, b.headers(4032));
     expect(chain.height).toBe(5000);
     expect(chain.tip.hashHex).toBe(b.hashHexAt(5000));

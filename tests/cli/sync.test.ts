@@ -43,6 +43,25 @@ test('sync: fetches the peer\'s chain into a datadir, prints a summary; headers 
   }
 });
 
+test('a second sync against a peer that is silent when up to date (bcoin-like) exits 0 at once, not "stalled"', async () => {
+  const peer = await serve(['--generate', '500', '--seed', 'quiet', '--silent-up-to-date']);
+  const dir = datadir();
+  // A stall would take the whole --stall-timeout (10 min); runCli kills the child after 20 s.
+  const args = ['sync', '--regtest', '--connect', `127.0.0.1:${peer.port}`, '--datadir', dir, '--stall-timeout', '600000'];
+  try {
+    const first = await runCli(args, { timeoutMs: 20000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/height\s+500/);
+    const again = await runCli([...args, '--json'], { timeoutMs: 20000 });
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/headers_stalled|no reachable peers/);
+    const done = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; height?: number; headersReceived?: number }).find((e) => e.event === 'synced');
+    expect(done).toMatchObject({ height: 500, headersReceived: 0 });
+  } finally {
+    await peer.stop();
+  }
+});
+
 test('sync on a terminal draws a progress bar with height, rate and ETA', async () => {
   const peer = await serve(['--generate', '4000', '--seed', 'tty']);
   const dir = datadir();
@@ -114,3 +133,31 @@ test('serve --generate refuses networks where mining is impractical', async () =
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/--regtest/);
 });
+
+test('a deep fork with more work wins over the chain synced first (60,000 then 130,000 forked at genesis, issue 13)', async () => {
+  const short = await serve(['--generate', '60000', '--seed', 'low-work']);
+  const long = await serve(['--generate', '130000', '--seed', 'more-work']);
+  const dir = datadir();
+  try {
+    const first = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--datadir', dir], { timeoutMs: 90000 });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(short.tip);
+    // (Only the other peer: with both, `spv sync` may finish as soon as the first one, already at our tip, is done.)
+    const second = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${long.port}`, '--datadir', dir, '--log-level', 'info'], { timeoutMs: 150000 });
+    expect(second.stderr).not.toMatch(/side_branch_limit/);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/height\s+130000/);
+    expect(second.stdout).toContain(long.tip);
+    expect(second.stderr).toMatch(/presync/);
+    expect(second.stderr).toMatch(/reorg of depth 60000/);
+    const tip = await runCli(['headers', 'tip', '--regtest', '--datadir', dir, '--json']);
+    expect(JSON.parse(tip.stdout)).toMatchObject({ height: 130000, hash: long.tip });
+    // Both peers now: the low-work chain is never taken back.
+    const third = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--connect', `127.0.0.1:${long.port}`, '--datadir', dir], { timeoutMs: 90000 });
+    expect(third.code).toBe(0);
+    expect(third.stdout).toContain(long.tip);
+  } finally {
+    await short.stop();
+    await long.stop();
+  }
+}, 300_000);

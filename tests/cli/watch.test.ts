@@ -74,6 +74,23 @@ test('finds payments and spends, prints the balance; a second run resumes', asyn
   }
 });
 
+test('watch --no-follow against a peer silent when up to date: the second run finishes at once', async () => {
+  const addr = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x66)), NETWORKS.regtest);
+  const served = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '60', '--pay', `${addr}:2@30`, '--silent-up-to-date'], /listening on 127\.0\.0\.1:(\d+)/);
+  const dir = datadir();
+  try {
+    const args = ['watch', '--regtest', '--connect', `127.0.0.1:${served.match[1]}`, '--datadir', dir, '--address', addr, '--no-follow'];
+    for (let run = 0; run < 2; run++) {
+      // Without the fix the second run waits for the 30 s headers stall and fails; runCli kills it at 20 s.
+      const r = await runCli(args, { timeoutMs: 20000 });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`${addr}\\s+2 BTC\\s+1`));
+    }
+  } finally {
+    await stop(served.child);
+  }
+});
+
 test('peers without compact filters are dropped and replaced by one that has them', async () => {
   const addr = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x55)), NETWORKS.regtest);
   const headersOnly = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '50'], /listening on 127\.0\.0\.1:(\d+)/);

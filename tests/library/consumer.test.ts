@@ -29,7 +29,7 @@ beforeAll(() => {
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 test('the tarball ships dist, seeds, README and licence, and no tests or sources', () => {
-  expect(tarballFiles).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/spv.js', 'seeds/testnet4.txt', 'README.md', 'LICENSE', 'package.json']));
+  expect(tarballFiles).toEqual(expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/spv.js', 'seeds/testnet4.txt', 'hints/testnet3.txt', 'README.md', 'LICENSE', 'package.json']));
   expect(tarballFiles.filter((f) => f.startsWith('tests/') || f.startsWith('dist/tests/') || f.startsWith('src/') || f.endsWith('.map'))).toEqual([]);
 });
 

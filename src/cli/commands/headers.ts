@@ -14,6 +14,8 @@ export interface HeadersArgs extends NetworkArgs, CommonArgs {
   action?: string;
   /** For `get`: a height or a display-order block hash. */
   id?: string;
+  /** For `hints`: one hint every this many heights. */
+  every?: number;
 }
 
 export interface HeadersIo {
@@ -51,7 +53,7 @@ const withDatadir = <T>(y: import('yargs').Argv<T>) =>
 
 export const headersCommand: CommandModule<object, HeadersArgs> = {
   command: 'headers',
-  describe: 'Show stored block headers: `headers tip`, `headers get <height|hash>`',
+  describe: 'Show stored block headers: `headers tip`, `headers get <height|hash>`, `headers hints --every N`',
   builder: (y) =>
     y
       .command('tip', 'the best stored header', withDatadir as never, (a: HeadersArgs) => runFromYargs(a, 'tip'))
@@ -62,13 +64,25 @@ export const headersCommand: CommandModule<object, HeadersArgs> = {
           withDatadir(yy).positional('id', { type: 'string', describe: 'height (number) or block hash (64 hex digits, display order)' })) as never,
         (a: HeadersArgs) => runFromYargs(a, 'get'),
       )
-      .demandCommand(1, 'Name an action: tip or get <height|hash>.')
+      .command(
+        'hints',
+        'print download hints (height hash, every N heights) of the stored chain, for `sync --hints FILE`',
+        ((yy: import('yargs').Argv) =>
+          withDatadir(yy).option('every', { type: 'number', default: DEFAULT_HINT_EVERY, describe: 'one hint every N heights (2000: one getheaders per range)' })) as never,
+        (a: HeadersArgs) => runFromYargs(a, 'hints'),
+      )
+      .demandCommand(1, 'Name an action: tip, get <height|hash> or hints.')
       .example('$0 headers tip --testnet4', 'height and hash of the best stored testnet4 header')
-      .example('$0 headers get 546 --testnet --json', 'the header at height 546 as JSON') as never,
+      .example('$0 headers get 546 --testnet --json', 'the header at height 546 as JSON')
+      .example('$0 headers hints --regtest --every 2000 > hints.txt', 'download hints for `spv sync --regtest --hints hints.txt`') as never,
   handler: () => {},
 };
 
-async function runFromYargs(args: HeadersArgs, action: 'tip' | 'get'): Promise<void> {
+/** A hint every 2,000 heights: each range between hints is exactly one getheaders reply
+ * (Core MAX_HEADERS_RESULTS). */
+export const DEFAULT_HINT_EVERY = 2000;
+
+async function runFromYargs(args: HeadersArgs, action: 'tip' | 'get' | 'hints'): Promise<void> {
   process.exitCode = await runHeaders({ ...args, action, id: args.id === undefined ? undefined : String(args.id) });
 }
 
@@ -77,7 +91,8 @@ export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO):
   const params = resolveNetwork(args);
   if (params.deprecation) io.err(`Warning: ${params.deprecation}\n`);
   const action = args.action ?? 'tip';
-  if (action !== 'tip' && action !== 'get') throw new UsageError('bad_action', `unknown action "${action}" (expected tip or get)`);
+  if (action === 'hints') return runHints(args, params, io);
+  if (action !== 'tip' && action !== 'get') throw new UsageError('bad_action', `unknown action "${action}" (expected tip, get or hints)`);
   let wantHeight: number | undefined;
   let wantHash: string | undefined;
   if (action === 'get') {
@@ -126,6 +141,30 @@ export async function runHeaders(args: HeadersArgs, io: HeadersIo = PROCESS_IO):
       hex: Buffer.from(h.raw).toString('hex'),
     };
     io.out(args.json ? `${JSON.stringify(report)}\n` : human(report, params));
+    return EXIT_OK;
+  } finally {
+    store.close();
+  }
+}
+
+/** `spv headers hints --every N`: (height, hash) every N heights of the stored best chain. */
+async function runHints(args: HeadersArgs, params: NetworkParams, io: HeadersIo): Promise<number> {
+  const every = args.every ?? DEFAULT_HINT_EVERY;
+  if (!Number.isInteger(every) || every < 1) throw new UsageError('bad_every', '--every must be a positive whole number of heights');
+  const [{ StoredHeaders }, { defaultDatadir }, { formatHints }, { hashFromDisplay }] = await Promise.all([
+    import('../../chain/header-store.js'),
+    import('../../chain/datadir.js'),
+    import('../../bitcoin/download-hints.js'),
+    import('../../util/bytes.js'),
+  ]);
+  const datadir = args.datadir ?? defaultDatadir(params);
+  const store = StoredHeaders.open(datadir);
+  try {
+    const tip = store.height;
+    if (tip < 0) throw new SpvError('empty_store', `no headers stored in ${datadir}`);
+    const hints = [];
+    for (let h = every; h <= tip; h += every) hints.push({ height: h, hash: hashFromDisplay(store.at(h).hash) });
+    io.out(formatHints(hints, [`spv download hints for ${params.name}: every ${every} heights of ${datadir} (tip ${tip})`]));
     return EXIT_OK;
   } finally {
     store.close();

@@ -18,6 +18,7 @@ export interface ServeArgs extends NetworkArgs, CommonArgs, TraceArgs {
   spend?: string[];
   'filler-outputs'?: number;
   v2transport: boolean;
+  'silent-up-to-date'?: boolean;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -45,6 +46,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         array: true,
         describe: 'ADDR:AMOUNT@HEIGHT: block HEIGHT spends AMOUNT (+ a 1000 sat fee) from ADDR\'s coins, change back to ADDR (repeatable)',
       })
+      .option('silent-up-to-date', { type: 'boolean', describe: 'answer a getheaders with nothing new by silence (as bcoin does) instead of an empty headers (as Core does)' })
       .option('filler-outputs', { type: 'number', describe: 'with --blocks: add N outputs to unrelated scripts to every block (bigger filters)' })
       .example('$0 serve --regtest --generate 300 --pay bcrt1q...:0.5@120 --spend bcrt1q...:20000sat@150', 'a chain paying and spending an address, for spv watch') as never,
   handler: async (args) => {

@@ -20,6 +20,8 @@ export function clientOptions(args: NetworkArgs & PeerOptionArgs, log: Log, extr
     seedsFile: args['seeds-file'],
     timeoutMs: args.timeout,
     v2transport: args.v2transport ?? true,
+    // --hints FILE, --hints none / --no-hints, or the shipped file (SpvClient's default).
+    hints: args.hints === 'none' ? false : args.hints,
     log,
     ...extra,
   };

@@ -71,13 +71,14 @@ export async function runServe(args: ServeArgs): Promise<number> {
     const p = parseHostPort(a, params.defaultPort);
     known.add({ time: now, services: 0n, host: p.host, port: p.port });
   }
-  // The headers we serve: a datadir's, a generated regtest chain, or just genesis.
+  // The headers we serve: a datadir's, a generated regtest chain, or just genesis. A serving
+  // node indexes every hash, as a full node does (any getheaders answered without a scan).
   if (args.datadir !== undefined && args.generate !== undefined) throw new UsageError('generate_and_datadir', 'use either --generate or --datadir, not both');
-  const store = args.datadir !== undefined ? HeaderStore.open({ datadir: args.datadir, params, log }) : undefined;
+  const store = args.datadir !== undefined ? HeaderStore.open({ datadir: args.datadir, params, log, indexOldHashes: true }) : undefined;
   const started = performance.now();
   const chain = store?.chain ?? (args.generate !== undefined ? generatedChain(params, args.generate, args.seed) : new HeaderChain(params));
   if (args.generate !== undefined) log.info(`generated ${args.generate} regtest headers in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
-  const server = new HeaderServer(chain);
+  const server = new HeaderServer(chain, { silentWhenUpToDate: args['silent-up-to-date'] });
   const seen = await observeFromArgs(args, params, log, chainHeights(chain));
   // BIP324: a listener that accepts v2 advertises NODE_P2P_V2 (Core sets it with -v2transport).
   const v2 = args.v2transport ?? true;
@@ -125,7 +126,7 @@ async function runServeBlocks(args: ServeArgs): Promise<number> {
   const chain = LocalBlockChain.generate(params, { blocks: n, seed: args.seed, payments, fillerOutputs: args['filler-outputs'] });
   log.info(`generated ${n} regtest blocks in ${Math.round(performance.now() - started)} ms (seed ${args.seed})`);
   const seen = await observeFromArgs(args, params, log, chainHeights(chain.headers));
-  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, v2transport: args.v2transport ?? true, observer: seen.observer });
+  const peer = await startLocalPeer(chain, { host: listen.host, port: listen.port, log, maxInbound: args['max-inbound'], handshakeTimeoutMs: args.timeout, v2transport: args.v2transport ?? true, silentWhenUpToDate: args['silent-up-to-date'], observer: seen.observer });
   const known = new KnownAddresses();
   const now = Math.floor(Date.now() / 1000);
   for (const a of args.addr ?? []) {
