@@ -127,7 +127,7 @@ test('4 peers, hints every 1,000: ranges fetched from all of them, chain byte-id
   expect(s.peersUsed.length).toBeGreaterThan(1);
 });
 
-test('ranges arriving out of order (peers 0, 150 and 300 ms away) are validated in order', async () => {
+test('ranges arriving out of order (peers 300, 150 and 0 ms away, joining in that order) are validated in order', async () => {
   const peers = await Promise.all(
     [0, 150, 300].map(async (ms) => {
       const p = await peer(MAIN);
@@ -137,7 +137,14 @@ test('ranges arriving out of order (peers 0, 150 and 300 ms away) are validated 
     }),
   );
   const c = client({ hints: hintsOf(MAIN, 1000) });
-  await connectAll(c, peers);
+  // The far peers first, each waiting for its handshake: they take the first ranges; the near
+  // peer joins next and its later ranges arrive before theirs (on a loaded machine a near peer
+  // that came first could fetch every range before the far ones finished their handshakes).
+  for (const p of [...peers].reverse()) {
+    const ready = once(c.node.protocol, 'ready');
+    await c.node.manager.connect({ host: '127.0.0.1', port: p.port });
+    await ready;
+  }
   const s = await synced(c.sync);
   expect(s.hintRanges).toBe(12);
   const linked = c.log.entries.map((e) => /^range (\d+)\.\.\d+ linked/.exec(e.msg)).filter((m) => m !== null).map((m) => Number(m[1]));
