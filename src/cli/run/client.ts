@@ -1,6 +1,6 @@
 // What the CLI's client commands share: their arguments as SpvClientOptions, the network's
 // deprecation note, and the "no reachable peers" summary on stderr.
-import type { DialAttempt, DiscoveryReport, Log, NetworkParams, SpvClientOptions } from '../../index.js';
+import { loadHints, SpvError, type DialAttempt, type DiscoveryReport, type DownloadHint, type Log, type NetworkParams, type SpvClientOptions } from '../../index.js';
 import { UsageError } from '../../util/errors.js';
 import type { PeerOptionArgs } from '../peer-options.js';
 import { resolveNetwork, type NetworkArgs } from '../network-options.js';
@@ -20,11 +20,21 @@ export function clientOptions(args: NetworkArgs & PeerOptionArgs, log: Log, extr
     seedsFile: args['seeds-file'],
     timeoutMs: args.timeout,
     v2transport: args.v2transport ?? true,
-    // --hints FILE, --hints none / --no-hints, or the shipped file (SpvClient's default).
-    hints: args.hints === 'none' ? false : args.hints,
+    hints: hintsFromArgs(args.hints, params, log),
     log,
     ...extra,
   };
+}
+
+/** --hints FILE, --hints none / --no-hints, or the network's shipped file; a bad file is a
+ * usage error (exit 2) before any traffic. */
+function hintsFromArgs(option: string | false | undefined, params: NetworkParams, log: Log): readonly DownloadHint[] | false {
+  try {
+    return loadHints(option, params, log) ?? false;
+  } catch (err) {
+    if (err instanceof SpvError && (err.code === 'bad_hints' || err.code === 'hints_unreadable')) throw new UsageError(err.code, `--${err.message}`);
+    throw err;
+  }
 }
 
 /** The chosen network, with Core's deprecation note (testnet3) on stderr. */
