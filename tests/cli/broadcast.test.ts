@@ -79,6 +79,17 @@ test('broadcast to spv serve: requested, sent, mined; --wait-confirm 2 reports t
     // The server says which block it mined the transaction into.
     const mined = srv.output().split('\n').filter((l) => l.includes('"mined"')).map((l) => JSON.parse(l) as { height: number; txids: string[] });
     expect(mined.find((m) => m.txids.includes(hashToDisplay(tx.txid)))?.height).toBe(confirmed.height);
+
+    // A bare --wait-confirm (last, no value) means 1 block; --trace shows the announcement and the tx going out.
+    const tx2 = payUs(3);
+    const r2 = await runCli(['broadcast', toHex(tx2.raw), '--regtest', '--connect', srv.match[1]!, '--datadir', tmp(), '--json', '--log-level', 'warn', '--trace', '--wait-confirm'], { timeoutMs: 30_000 });
+    expect({ code: r2.code, stderr: r2.stderr }).toMatchObject({ code: 0 });
+    const confirmed2 = r2.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; confirmations?: number }).find((e) => e.event === 'confirmed');
+    expect(confirmed2?.confirmations).toBe(1);
+    const traced = r2.stderr.trim().split('\n').map((l) => JSON.parse(l) as { direction: string; command: string; size: number });
+    expect(traced.filter((e) => e.direction === 'sent' && e.command === 'inv')).toHaveLength(1);
+    expect(traced.filter((e) => e.direction === 'recv' && e.command === 'getdata').length).toBeGreaterThanOrEqual(1);
+    expect(traced.some((e) => e.direction === 'sent' && e.command === 'tx')).toBe(true);
   } finally {
     await stop(srv.child);
   }

@@ -64,7 +64,7 @@ test('finds payments and spends, prints the balance; a second run resumes', asyn
     expect(r.stdout).toMatch(new RegExp(`${wpkh}\\s+0\\.99999 BTC\\s+1`));
     expect(r.stdout).toMatch(new RegExp(`${tr}\\s+0\\.00025 BTC\\s+1`));
     const again = await runCli([...args, '--json'], { timeoutMs: 30000 });
-    expect(again.code).toBe(0);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: expect.any(String) as string });
     const events = again.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; addresses?: { address: string; balance: string }[] });
     expect(events.filter((e) => e.event === 'tx')).toHaveLength(0); // nothing new to find
     const balances = events.find((e) => e.event === 'balances');

@@ -22,9 +22,10 @@ export const broadcastCommand: CommandModule<object, BroadcastArgs> = {
       .option('handshake-timeout', { type: 'number', default: 10_000, describe: 'per-peer connect and handshake timeout, ms' })
       .option('spread-ms', { type: 'number', default: 1_000, describe: 'mean random delay between announcements to successive peers, ms (0: all at once)' })
       .option('wait-confirm', {
-        type: 'number',
+        // A string so that a bare `--wait-confirm` arrives as '' (a number option would drop it).
+        type: 'string',
         describe: 'then follow headers and compact filters until the transaction is N blocks deep (default 1), and report its height (uses --datadir)',
-        coerce: (v: unknown) => (v === '' || v === true ? 1 : v),
+        coerce: (v: unknown) => (v === '' || v === true ? 1 : Number(v)),
       }) as never,
   handler: async (args) => {
     const { runBroadcast } = await import('../run/broadcast.js');
