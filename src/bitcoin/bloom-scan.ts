@@ -38,8 +38,17 @@ export interface BloomTarget {
   scanned(height: number): void;
 }
 
-export class BloomScanner extends EventEmitter<{ progress: [ScanProgress]; liar: [string, string] }> implements PeerService {
+export interface BloomScanEvents {
+  progress: [ScanProgress];
+  liar: [peer: string, reason: string];
+  /** Our filter went to this peer (filterload): it now relays only matching transactions. */
+  filterLoaded: [peer: BitcoinPeer];
+}
+
+export class BloomScanner extends EventEmitter<BloomScanEvents> implements PeerService {
   private readonly ready = new Set<BitcoinPeer>();
+  /** Peers that hold our filter (a peer forgets it when the connection closes). */
+  private readonly filtered = new WeakSet<BitcoinPeer>();
   private readonly log: Log;
   private matched = 0;
   /** First height not yet handed to the target by the current scan (a retry starts here). */
@@ -80,6 +89,15 @@ export class BloomScanner extends EventEmitter<{ progress: [ScanProgress]; liar:
     for (const e of elements) f.insert(e);
     for (const o of outpoints) f.insertOutpoint(o);
     peer.send(f.toMessage());
+    this.filtered.add(peer);
+    this.emit('filterLoaded', peer);
+  }
+
+  /** Loads our filter on a bloom peer when none holds it: a watch that resumes at the tip has
+   * nothing to scan, but following it needs a filter for relayed transactions (and BIP35). */
+  ensureFilter(): void {
+    const peers = this.bloomPeers;
+    if (peers.length > 0 && !peers.some((p) => this.filtered.has(p))) this.loadFilter(peers[0] as BitcoinPeer);
   }
 
   /**

@@ -64,7 +64,7 @@ export interface PendingOptions {
   now?: () => number;
   expiryMs?: number;
   maxPending?: number;
-  /** BIP37 mode: send `mempool` to a NODE_BLOOM peer once it has our filter (it sent a merkleblock). */
+  /** BIP37 mode: send `mempool` (BIP35) to a NODE_BLOOM peer once our filter is loaded there. */
   bloom?: boolean;
   requestTimeoutMs?: number;
 }
@@ -73,6 +73,7 @@ export interface PendingOptions {
 export interface WatcherLike {
   on(event: 'tx', f: (r: TxRecord) => void): unknown;
   on(event: 'scanned', f: (height: number) => void): unknown;
+  on(event: 'filterLoaded', f: (peer: BitcoinPeer) => void): unknown;
 }
 
 export class PendingPayments extends EventEmitter<PendingEvents> implements PeerService {
@@ -112,6 +113,7 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
   attach(watcher: WatcherLike): this {
     watcher.on('tx', (r) => this.onConfirmedRecord(r));
     watcher.on('scanned', (h) => this.onScanned(h));
+    watcher.on('filterLoaded', (peer) => this.askMempool(peer));
     return this;
   }
 
@@ -149,16 +151,16 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
       case 'tx':
         this.onTx(peer, msg.tx);
         return;
-      case 'merkleblock':
-        // BIP37: a peer sending merkleblocks has our filter: ask once for its matching mempool (BIP35).
-        if (this.opts.bloom && !this.mempoolAsked.has(peer) && ((peer.state.remote?.services ?? 0n) & NODE_BLOOM) !== 0n) {
-          this.mempoolAsked.add(peer);
-          peer.send({ command: 'mempool' });
-        }
-        return;
       default:
         return;
     }
+  }
+
+  /** BIP35: once a NODE_BLOOM peer holds our filter, ask it (once) for its matching mempool. */
+  private askMempool(peer: BitcoinPeer): void {
+    if (!this.opts.bloom || this.mempoolAsked.has(peer) || ((peer.state.remote?.services ?? 0n) & NODE_BLOOM) === 0n) return;
+    this.mempoolAsked.add(peer);
+    peer.send({ command: 'mempool' });
   }
 
   /** Match one transaction against the wallet (exported for the throughput benchmark). */

@@ -16,7 +16,7 @@ import type { HeaderSync } from './header-sync.js';
 import { PeerRequests } from './peer-requests.js';
 import { FilterScanner, type ScanProgress } from './filter-scan.js';
 import { BloomScanner } from './bloom-scan.js';
-import type { PeerService } from './protocol.js';
+import type { BitcoinPeer, PeerService } from './protocol.js';
 import { StaleScanError } from './scan-pin.js';
 
 /** Why the watcher will not scan (code `below_minimum_work`: the chain has less work than the
@@ -47,6 +47,8 @@ export interface WatcherEvents {
   liar: [peer: string, reason: string];
   /** A scan reached the chain's tip. */
   scanned: [height: number];
+  /** BIP37 mode: our filter went to this peer. */
+  filterLoaded: [peer: BitcoinPeer];
   error: [err: Error];
 }
 
@@ -144,6 +146,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     }
     this.scanner.on('progress', (p) => this.emit('progress', p));
     this.scanner.on('liar', (peer, why) => this.emit('liar', peer, why));
+    if (this.scanner instanceof BloomScanner) this.scanner.on('filterLoaded', (peer) => this.emit('filterLoaded', peer));
     this.services = [requests, this.scanner];
     opts.sync.on('reorg', (r) => this.onReorg(r.forkHeight));
     opts.sync.on('tip', () => {
@@ -196,7 +199,11 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   /** From now on, scan every new tip as it arrives. */
   follow(): void {
     this.following = true;
-    this.scanToTip().catch(() => {});
+    const scanner = this.scanner;
+    // BIP37: nothing to scan (a resumed watch at the tip) still needs our filter on a peer.
+    this.scanToTip()
+      .then(() => (scanner instanceof BloomScanner ? scanner.ensureFilter() : undefined))
+      .catch(() => {});
   }
 
   /** Wait for any scan in progress (for a clean shutdown). */

@@ -190,6 +190,23 @@ test('--bloom: after filterload, BIP35 mempool brings a payment that was already
   expect(c.pending.stats.unrelated).toBe(0);
 });
 
+test('--bloom resumed at the tip (nothing to scan): the filter is still loaded and BIP35 mempool asked', async () => {
+  const chain = freshChain('p8');
+  const peer = await serve(chain);
+  const first = await client(chain, [peer], { bloom: true });
+  const dir = first.dir;
+  await first.close();
+  const early = payUs(chain, 5);
+  peer.mempoolServer.submit(early);
+  let mempoolAsked = 0;
+  peer.node.protocol.use({ onMessage: (_p, m) => void (m.command === 'mempool' && mempoolAsked++) });
+  const again = await client(chain, [peer], { bloom: true, dir });
+  expect(again.watcher.scannedHeight).toBe(chain.height); // resumed: no block to scan
+  await until(() => again.events.some((e) => e.kind === 'pending'));
+  expect(again.events[0]!.tx.txid).toBe(hashToDisplay(early.txid));
+  expect(mempoolAsked).toBe(1);
+});
+
 /** A hostile peer the client dials: runs `onReady` against the client once the handshake is done. */
 async function hostile(chain: LocalBlockChain, onReady: (peer: BitcoinPeer) => void): Promise<{ host: string; port: number; node: BitcoinNode }> {
   const node = createBitcoinNode({ params: regtest, services: NODE_NETWORK | NODE_WITNESS, startHeight: () => chain.height });
