@@ -3,14 +3,15 @@
 // every node and edge, animates, makes no request beyond itself and logs no error, and saves
 // a screenshot. Without Chromium (CHROMIUM_PATH or /usr/bin/chromium) the suite is skipped
 // with a one-line notice; .ci/run installs it.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { describeIfAvailable } from '../helpers/extra-suite.js';
+import { commandWorks, describeIfAvailable } from '../helpers/extra-suite.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+// It must run, not merely exist (a file there that is not a working browser skips the suite too).
+const HAVE_CHROMIUM = commandWorks(CHROMIUM, ['--version']);
 /** Where the screenshot goes (kept after the run, for a person to look at). */
 export const SCREENSHOT = join(tmpdir(), 'spv-toy-net.png');
 
