@@ -1,23 +1,6 @@
-// Small bounded containers for the gossip logic: a capped recently-seen set (oldest dropped
-// first), a capped orphan pool indexed by missing parent, and a token bucket for flood control.
+// Small bounded containers for the gossip logic: a capped orphan pool indexed by missing
+// parent, and a token bucket for flood control (the recently-seen set is util/bounded-set.ts).
 import type { ToyBlock } from './block.js';
-
-/** A set that forgets its oldest entries past `capacity` (Map keeps insertion order). */
-export class BoundedSet<K> {
-  private readonly items = new Map<K, true>();
-  constructor(readonly capacity: number) {}
-  get size(): number {
-    return this.items.size;
-  }
-  has(k: K): boolean {
-    return this.items.has(k);
-  }
-  add(k: K): void {
-    if (this.items.has(k)) this.items.delete(k); // refresh: most recent last
-    this.items.set(k, true);
-    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value as K);
-  }
-}
 
 export interface Orphan {
   readonly block: ToyBlock;

@@ -4,7 +4,8 @@
 // on net/'s PeerManager; tests drive this class directly with no sockets.
 import { silentLog, type Log } from '../util/log.js';
 import { GENESIS_BLOCK, type ToyBlock } from './block.js';
-import { BoundedSet, OrphanPool, TokenBucket } from './bounded.js';
+import { BoundedSet } from '../util/bounded-set.js';
+import { OrphanPool, TokenBucket } from './bounded.js';
 import { ToyChain, type AddResult, type Reorg } from './chain.js';
 import type { ToyError } from './errors.js';
 import { TOY_PROTOCOL_VERSION, type ToyMessage, type ToyTip } from './messages.js';

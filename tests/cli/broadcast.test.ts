@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { tripwire } from '../helpers/tripwire.js';
 import { runCli, startCli, stop } from '../helpers/cli.js';
 import { NETWORKS } from '../../src/params/networks.js';
 import { hashToDisplay, toHex } from '../../src/util/bytes.js';
@@ -30,16 +30,6 @@ const serveArgs = ['serve', '--regtest', '--generate', '110', '--seed', 'bc', '-
 function payUs(coin: number, amount = 25_000n): Tx {
   const c = chain.unspentOf(chain.minerScript)[coin]!;
   return spendTx({ spends: [{ prevout: c.outpoint, spentScript: c.script }], outputs: [{ value: amount, scriptPubKey: ourScript }, { value: c.value - amount - 1000n, scriptPubKey: chain.minerScript }] });
-}
-
-async function tripwire(): Promise<{ port: number; dialed: () => boolean; close: () => Promise<void> }> {
-  let hit = false;
-  const s = createServer((c) => {
-    hit = true;
-    c.destroy();
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return { port: (s.address() as { port: number }).port, dialed: () => hit, close: () => new Promise((r) => s.close(() => r())) };
 }
 
 const good = payUs(0);

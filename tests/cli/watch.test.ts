@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { tripwire } from '../helpers/tripwire.js';
 import { runCli, startCli, stop } from '../helpers/cli.js';
 import { encodeAddress } from '../../src/wallet/address.js';
 import { p2trScript, p2wpkhScript } from '../../src/tx/builder.js';
@@ -18,16 +18,6 @@ function datadir(): string {
 }
 
 /** A port where a connection attempt would be noticed: the test fails if anything dials it. */
-async function tripwire(): Promise<{ port: number; dialed: () => boolean; close: () => Promise<void> }> {
-  let hit = false;
-  const s = createServer((c) => {
-    hit = true;
-    c.destroy();
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return { port: (s.address() as { port: number }).port, dialed: () => hit, close: () => new Promise((r) => s.close(() => r())) };
-}
-
 test.each([
   ['a mainnet address on regtest', encodeAddress(p2wpkhScript(new Uint8Array(20).fill(1)), NETWORKS.mainnet), /for mainnet, not regtest/],
   ['a bad checksum', 'bcrt1qqurswpc8qurswpc8qurswpc8qurswpc8dxm0gq', /checksum/],
