@@ -19,4 +19,4 @@ test('spv demo: discovery, handshakes, pings, header sync, watch, toy network; e
   expect(steps.filter((s) => s.step === 'handshake' && s.transport === 'v1')).toHaveLength(1);
   const summary = steps.find((s) => s.step === 'summary');
   expect(summary).toMatchObject({ ok: true, headers: 3000, balanceSats: '104999000' });
-});
+}, 90000);

@@ -81,7 +81,7 @@ test('sync --hints: ranges from all three peers; kill -9 mid-way, resume; header
   expect((done?.peersUsed as string[]).length).toBeGreaterThan(1);
   expect(done?.headersReceived as number).toBeLessThan(HEIGHT); // it resumed, not restarted
   expect(readFileSync(join(dir, 'headers.dat')).equals(readFileSync(join(sequentialDir, 'headers.dat')))).toBe(true);
-});
+}, 150000);
 
 test('sync --hints with a file that is not hints: exit 2 with the line', async () => {
   const file = join(datadir(), 'bad.txt');
@@ -104,4 +104,4 @@ test('connect --hints: the initial sync uses the ranges too, then follows', asyn
   } finally {
     expect(await stop(client.child)).toBe(0);
   }
-});
+}, 150000);

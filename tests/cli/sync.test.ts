@@ -41,7 +41,7 @@ test('sync: fetches the peer\'s chain into a datadir, prints a summary; headers 
   } finally {
     await peer.stop();
   }
-});
+}, 90000);
 
 test('a second sync against a peer that is silent when up to date (bcoin-like) exits 0 at once, not "stalled"', async () => {
   const peer = await serve(['--generate', '500', '--seed', 'quiet', '--silent-up-to-date']);

@@ -50,4 +50,4 @@ test('toy-net --html and --svg: self-contained pictures of the same run the repo
     }
     expect(s.duplicates).toHaveLength(report.blocks[k]!.duplicates);
   });
-});
+}, 90000);

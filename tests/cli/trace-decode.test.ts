@@ -152,4 +152,4 @@ test('--trace, --trace=fields --json and --capture on a handshake with spv serve
   } finally {
     await stop(peer.child);
   }
-});
+}, 150000);

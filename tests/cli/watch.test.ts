@@ -62,7 +62,7 @@ test('finds payments and spends, prints the balance; a second run resumes', asyn
   } finally {
     await stop(served.child);
   }
-});
+}, 90000);
 
 test('watch --no-follow against a peer silent when up to date: the second run finishes at once', async () => {
   const addr = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x66)), NETWORKS.regtest);
@@ -96,4 +96,4 @@ test('peers without compact filters are dropped and replaced by one that has the
     await stop(headersOnly.child);
     await stop(full.child);
   }
-});
+}, 60000);
