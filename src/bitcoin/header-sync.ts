@@ -36,6 +36,9 @@ import { randomNonce64, supportsSendHeaders, type BitcoinPeer, type PeerService 
 
 /** Core HEADERS_RESPONSE_TIME is 2 minutes; on loopback or a good link 30 s is plenty. */
 export const HEADERS_RESPONSE_TIMEOUT_MS = 30_000;
+/** A peer whose deep branch waits for the deep-branch slot asks again after this long (the
+ * slot frees when its holder wins, loses, or sits idle for DEEP_BRANCH_IDLE_S). */
+export const DEEP_BRANCH_RETRY_MS = 30_000;
 export { MAX_LOCATOR_SZ, MAX_NO_PROGRESS_BATCHES, MAX_UNCONNECTING_HEADERS, RANGE_PERSIST_EVERY_HEADERS, RANGE_STALL_MAX_MS, RANGE_STALL_MS };
 /** BIP31: pings carry a nonce (and are answered with it) from this protocol version on. */
 const BIP31_VERSION = 60001;
@@ -73,6 +76,9 @@ export interface SyncSummary {
   readonly getheaders: number;
   /** Hint ranges fetched in parallel and validated. */
   readonly hintRanges: number;
+  /** Peers whose chain had too little work to be stored (below the network's minimum chain
+   * work, or our tip's less 144 blocks), each with the height its chain reached. */
+  readonly lowWorkChains: { readonly peer: string; readonly height: number }[];
 }
 
 export interface HeaderSyncEvents {
@@ -100,6 +106,8 @@ export interface HeaderSyncOptions {
   rangeWindowHeaders?: number;
   /** RANGE_STALL_MS by default. */
   rangeStallMs?: number;
+  /** DEEP_BRANCH_RETRY_MS by default. */
+  deepRetryMs?: number;
 }
 
 export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerService {
@@ -109,6 +117,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private readonly nowSeconds: () => number;
   private readonly monotonic: () => number;
   private readonly responseTimeoutMs: number;
+  private readonly deepRetryMs: number;
   private readonly peers = new Map<BitcoinPeer, PeerSync>();
   private syncPeer: BitcoinPeer | undefined;
   private initialDone = false;
@@ -118,6 +127,8 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private readonly startHeight: number;
   private received = 0;
   private readonly used = new Set<string>();
+  /** Peers whose chain was not stored for too little work (Core: "Ignoring low-work chain"), with the height it reached. */
+  private readonly lowWork = new Map<string, number>();
   private getheadersSent = 0;
   /** The range phase (hints above our height); undefined before/after it or without hints. */
   private ranges: RangeDownload | undefined;
@@ -127,6 +138,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   private unpersisted = 0;
   /** Peers whose low-work chain is being proven before any of it is stored (Core headers presync). */
   private readonly presync = new Map<BitcoinPeer, HeadersPresync>();
+  private peersPending: () => boolean = () => false;
 
   constructor(opts: HeaderSyncOptions) {
     super();
@@ -136,6 +148,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     this.nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
     this.monotonic = opts.monotonic ?? (() => performance.now());
     this.responseTimeoutMs = opts.responseTimeoutMs ?? HEADERS_RESPONSE_TIMEOUT_MS;
+    this.deepRetryMs = opts.deepRetryMs ?? DEEP_BRANCH_RETRY_MS;
     this.startHeight = this.chain.height;
     this.ranges = RangeDownload.plan(this.rangeHost(), opts.hints ?? [], { windowHeaders: opts.rangeWindowHeaders, stallMs: opts.rangeStallMs });
   }
@@ -189,6 +202,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       belowMinimumWork: this.chain.isBelowMinimumWork(),
       getheaders: this.getheadersSent,
       hintRanges: this.rangesDone + (this.ranges?.completed ?? 0),
+      lowWorkChains: [...this.lowWork].map(([peer, height]) => ({ peer, height })),
     };
   }
 
@@ -367,6 +381,10 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
         peer.misbehaving(error.code, `invalid header${error.height !== undefined ? ` at height ${error.height}` : ''}: ${error.message} [${rule.core}]`);
         return;
       }
+      if (error.code === 'side_branch_limit') {
+        this.deepBranchBusy(peer, error.message);
+        return;
+      }
       if (rule.retryLater) {
         this.log.info(`${peer.label}: header not accepted yet (${error.code}): ${error.message}`);
         this.caughtUp(peer, st);
@@ -482,7 +500,10 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       const need = presyncNeeded(this.chain, headers);
       if (need === undefined) return false;
       if (need === 'ignore') {
-        this.log.info(`${peer.label}: its chain has less work than ours; nothing to take`);
+        // Core ProcessHeadersMessage: "Ignoring low-work chain" (a short reply: the peer has no more).
+        const height = (this.chain.claimedWork(headers)?.parentHeight ?? 0) + headers.length;
+        this.lowWork.set(peer.label, height);
+        this.log.info(`${peer.label}: its chain (height ${height}) has less work than required (${this.chain.isBelowMinimumWork() ? 'the network minimum chain work' : 'our tip less 144 blocks'}); not stored`);
         this.caughtUp(peer, st);
         return true;
       }
@@ -495,6 +516,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
       this.presync.delete(peer);
       if (step.ban) peer.misbehaving(step.code, `presync: ${step.message}`);
       else if (step.code === 'low_work_chain') {
+        this.lowWork.set(peer.label, ps.height);
         this.log.info(`${peer.label}: ${step.message}; not stored`);
         this.caughtUp(peer, st);
       } else peer.disconnect(reason('protocol', step.code, step.message));
@@ -521,11 +543,31 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     for (let i = 0; i < headers.length; i += MAX_HEADERS_PER_MSG) {
       const r = this.accept(peer, headers.slice(i, i + MAX_HEADERS_PER_MSG), undefined, false, parentHeight + i);
       if (r.error) {
+        if (r.error.error.code === 'side_branch_limit') {
+          // Proven, but the deep-branch slot is busy: presync again later (Core would store it).
+          this.presync.delete(peer);
+          this.deepBranchBusy(peer, r.error.error.message);
+          return false;
+        }
         peer.disconnect(reason('protocol', r.error.error.code, `proven headers not accepted: ${r.error.error.message}`));
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * The peer's branch forks too deep for memory and the one deep-branch slot holds another
+   * branch with at least as much work (HeaderChain.addToBranch). Not the peer's fault, and its
+   * chain may still end with more work: keep it, not caught up (so `synced` waits for it), and
+   * ask again once the slot may have been freed (the other branch won, lost or sat idle).
+   */
+  private deepBranchBusy(peer: BitcoinPeer, message: string): void {
+    this.log.info(`${peer.label}: its branch waits for the deep-branch slot (${message}); asking again in ${Math.round(this.deepRetryMs / 1000)} s`);
+    peer.setTimer('deep-branch-retry', this.deepRetryMs, () => {
+      const st = this.peers.get(peer);
+      if (st && !st.inFlight) this.request(peer);
+    });
   }
 
   private caughtUp(peer: BitcoinPeer, st: PeerSync): void {
@@ -542,8 +584,23 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
     this.checkSynced();
   }
 
+  /**
+   * While `pending()` is true (user-named peers still connecting: their chain may have more
+   * work than what the connected ones told us), `synced` waits; call recheckSynced() when it
+   * changes. Without it, synced means "every connected peer has told us all it has".
+   */
+  waitForPeers(pending: () => boolean): void {
+    this.peersPending = pending;
+  }
+
+  /** Announces `synced` if every peer has caught up and none is pending any more. */
+  recheckSynced(): void {
+    this.checkSynced();
+  }
+
   private checkSynced(): void {
     if (!this.initialDone) return;
+    if (this.peersPending()) return;
     for (const s of this.peers.values()) if (s.inFlight || !s.caughtUp) return;
     if (this.peers.size === 0) return;
     const first = !this.announcedSynced;

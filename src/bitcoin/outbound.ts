@@ -18,6 +18,8 @@ export interface DialAttempt {
 export interface OutboundEvents {
   /** Every candidate was tried and no peer is connected. */
   exhausted: [attempts: DialAttempt[]];
+  /** A dial ended: the handshake completed, or it failed (the attempt says how). */
+  dialed: [attempt: DialAttempt];
 }
 
 export interface Candidate {
@@ -40,6 +42,7 @@ export class OutboundConnector extends EventEmitter<OutboundEvents> {
   private readonly tried = new Set<string>();
   private readonly attempts: DialAttempt[] = [];
   private dialing = 0;
+  private manualDialing = 0;
   private stopped = false;
 
   constructor(
@@ -71,6 +74,10 @@ export class OutboundConnector extends EventEmitter<OutboundEvents> {
   get history(): readonly DialAttempt[] {
     return this.attempts;
   }
+  /** User-named (--connect) addresses still being dialed or in their handshake. */
+  get manualDialsPending(): number {
+    return this.manualDialing;
+  }
 
   stop(): void {
     this.stopped = true;
@@ -88,9 +95,13 @@ export class OutboundConnector extends EventEmitter<OutboundEvents> {
     const key = formatHostPort(c.address);
     this.tried.add(key);
     this.dialing++;
+    if (c.manual) this.manualDialing++;
     const done = (outcome: string): void => {
       this.dialing--;
-      this.attempts.push({ address: key, source: c.source, outcome });
+      if (c.manual) this.manualDialing--;
+      const attempt = { address: key, source: c.source, outcome };
+      this.attempts.push(attempt);
+      this.emit('dialed', attempt);
       this.fill();
     };
     this.node.manager.connect(c.address, undefined, wantsV2(c) ? 'v2' : undefined).then(

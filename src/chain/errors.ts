@@ -29,8 +29,10 @@ export const CHAIN_RULES = {
   bad_version: { ban: true, retryLater: false, core: 'validation: bad-version (BIP34/66/65 minimums)' },
   checkpoint_mismatch: { ban: true, retryLater: false, core: 'validation (pre-#31649): checkpoint mismatch' },
   fork_before_checkpoint: { ban: true, retryLater: false, core: 'validation (pre-#31649): bad-fork-prior-to-checkpoint' },
-  // Our memory bound on competing branches (no Core equivalent): drop the peer, do not ban.
-  side_branch_limit: { ban: false, retryLater: false, core: 'spv policy: side-branch header cap reached' },
+  // Our memory bound on competing branches (no Core equivalent: Core keeps every header with
+  // enough work in memory). The one deep-branch slot is busy with another branch that has at
+  // least as much work: not the sender's fault; ask again once the slot may be free.
+  side_branch_limit: { ban: false, retryLater: true, core: 'spv policy: side-branch header cap reached' },
 } as const satisfies Record<string, RuleInfo>;
 
 export type ChainErrorCode = keyof typeof CHAIN_RULES;

@@ -801,8 +801,15 @@ export class HeaderChain implements AncestorView, HashSource {
       v.nodes.push(node);
       return { kind: 'side', node };
     }
-    // Too deep or too big for memory: continue this branch as the deep branch.
-    if (this.deep && now - this.deepTouched < DEEP_BRANCH_IDLE_S) return 'side_branch_limit';
+    // Too deep or too big for memory: continue this branch as the deep branch. The slot is
+    // taken from a branch nobody extends any more, or from one with less work than this one
+    // already shows (the most-work chain must win however deep it forks, Core's rule); a
+    // branch with less work waits (side_branch_limit: the caller asks again later).
+    if (this.deep && now - this.deepTouched < DEEP_BRANCH_IDLE_S) {
+      const newcomerWork = (v.tip?.work ?? this.workAt(v.forkHeight)) + work;
+      if (newcomerWork <= this.deep.work) return 'side_branch_limit';
+      this.log.info(`a deep side branch from height ${v.forkHeight} shows more work than the one from height ${this.deep.forkHeight}: following it instead`, { forkHeight: v.forkHeight });
+    }
     const d = new DeepBranch(this, v.forkHeight, this.workAt(v.forkHeight), this.branchStorage);
     for (const node of v.nodes) {
       d.append(node.raw, node.hash, 0, cachedWork(rdU32(node.raw, 72)));

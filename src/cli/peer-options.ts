@@ -12,6 +12,8 @@ export interface PeerOptionArgs {
   v2transport: boolean;
   /** Download hints file, or 'none' / false (--no-hints); the network's shipped file by default. */
   hints?: string | false;
+  /** Core -minimumchainwork=<hex>. */
+  minimumchainwork?: string;
 }
 
 /** Core -v2transport (default on since 27.0): BIP324 v2 first, v1 fallback. */
@@ -31,6 +33,10 @@ export function withPeerOptions<T>(y: Argv<T>, defaultMaxPeers: number): Argv<T 
     .option('timeout', { type: 'number', default: 10_000, describe: 'per-peer connect and handshake timeout, ms' })
     .option('datadir', { type: 'string', describe: 'where headers are stored (default ~/.spv/<network>/)' })
     .option('v2transport', V2TRANSPORT_OPTION)
+    .option('minimumchainwork', {
+      type: 'string',
+      describe: "minimum chain work (hex) a chain needs to be trusted, instead of the network's (like Core -minimumchainwork)",
+    })
     .option('hints', {
       type: 'string',
       describe: 'download hints file ("height hash" lines, e.g. from `spv headers hints`) to fetch header ranges from all peers at once; "none" or --no-hints: one peer at a time (default: the shipped hints/<network>.txt, if any)',

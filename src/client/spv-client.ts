@@ -61,6 +61,10 @@ export interface SpvClientOptions {
   readonly knownServices?: (host: string, port: number) => bigint | undefined;
   /** Sees every message sent and received (the CLI's --trace and --capture); see net/observer.ts. */
   readonly observer?: MessageObserver<Message>;
+  /** Core's -minimumchainwork: replaces the network's minimum chain work (nMinimumChainWork).
+   * A chain with less is never trusted (synced() rejects with 'below_minimum_work') and a
+   * competing chain below it is presynced before anything of it is stored. */
+  readonly minimumChainWork?: bigint;
 }
 
 /** A connected peer as the client sees it now. */
@@ -118,7 +122,9 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
 
   constructor(opts: SpvClientOptions) {
     super();
-    this.params = networkParams(opts.network);
+    const params = networkParams(opts.network);
+    if (opts.minimumChainWork !== undefined && opts.minimumChainWork < 0n) throw new SpvError('bad_minimum_chain_work', 'minimumChainWork must not be negative');
+    this.params = opts.minimumChainWork === undefined ? params : { ...params, minimumChainWork: opts.minimumChainWork };
     this.opts = opts;
     this.log = opts.log ?? silentLog;
     this.datadir = opts.datadir ?? defaultDatadir(this.params);
@@ -189,6 +195,14 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
         { services, startHeight: () => this.store?.chain.height ?? 0, requiredServices: watch?.requiredServices, serviceFilters: watch?.serviceFilters, relay: watch?.relay, observer: this.opts.observer },
       );
       this.session = session;
+      // With --connect, every named peer is heard (or fails) before the chain counts as synced:
+      // the one still connecting may hold a chain with more work.
+      const sync = this.headerSync;
+      if (sync) {
+        sync.waitForPeers(() => session.connector.manualDialsPending > 0);
+        // (After the protocol's services saw the new peer: 'ready' comes before their onReady.)
+        session.connector.on('dialed', () => queueMicrotask(() => sync.recheckSynced()));
+      }
     } catch (err) {
       await this.stop();
       throw err;
@@ -225,8 +239,7 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
       };
       const onSynced = (s: SyncSummary): void => {
         done();
-        if (s.belowMinimumWork)
-          reject(new SyncError('below_minimum_work', `the peers' best chain (height ${s.height}) has less work than ${this.params.name}'s minimum chain work; not trusted`, { summary: s }));
+        if (s.belowMinimumWork) reject(new SyncError('below_minimum_work', belowMinimumWorkMessage(s, this.params.name), { summary: s }));
         else resolve({ height: s.height, hash: s.tipHash });
       };
       const onExhausted = (attempts: DialAttempt[]): void => {
@@ -316,4 +329,11 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
     const info = peerInfo(p, this.params.name, p.state.ping.lastRtt);
     return { ...info, direction: p.direction };
   }
+}
+
+/** Why a synced chain is not trusted: what we hold and, when peers offered more, that theirs
+ * had too little work to be stored at all (Core's presync never stores a low-work chain). */
+function belowMinimumWorkMessage(s: SyncSummary, network: string): string {
+  const offered = s.lowWorkChains.length === 0 ? '' : `; the peers' chains (${s.lowWorkChains.map((c) => `${c.peer} to height ${c.height}`).join(', ')}) too, so they were not stored`;
+  return `the best chain we have (height ${s.height}) has less work than ${network}'s minimum chain work${offered}; not trusted`;
 }

@@ -318,3 +318,38 @@ test('a peer that answers the ping but never getheaders while claiming more: has
   expect(c.chain.tip.hashHex).toBe(served.tip.hashHex);
   expect(c.log.has(/headers_stalled/)).toBe(false);
 });
+
+test('a deeper branch with more work waits while another holds the deep-branch slot, is asked again, and wins; its peer is kept (issue 13)', async () => {
+  const main = generatedChain(regtest, 300, 'main-slot');
+  const holder = fork(main, 10, 250, 'holder'); // height 260: less work than ours, enough to be stored
+  const better = fork(main, 12, 400, 'better'); // height 412: the most work
+  const ours = new HeaderChain(regtest, { maxSideHeaders: 50 });
+  const all = headersOf(main, 1, 301);
+  for (let i = 0; i < all.length; i += 2000) expect(ours.acceptHeaders(all.slice(i, i + 2000), nowS()).error).toBeUndefined();
+  let clock = nowS();
+  const log = new MemoryLog();
+  const sync = new HeaderSync({ chain: ours, log, nowSeconds: () => clock, deepRetryMs: 100 });
+  const node = createBitcoinNode({ params: regtest, log, startHeight: () => ours.height });
+  node.protocol.use(sync);
+  cleanup.push(() => node.manager.close());
+  const dropped: string[] = [];
+  node.manager.on('disconnected', (_p, why) => dropped.push(why.code));
+
+  const ph = await peer(holder);
+  await node.manager.connect({ host: '127.0.0.1', port: ph.port });
+  await synced(sync);
+  expect(ours.deepBranchSize).toBe(250);
+  expect(ours.height).toBe(300);
+
+  const pb = await peer(better);
+  await node.manager.connect({ host: '127.0.0.1', port: pb.port });
+  const deadline = Date.now() + 10000;
+  while (!log.has(/waits for the deep-branch slot/) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  expect(log.has(/waits for the deep-branch slot/)).toBe(true);
+  expect(ours.height).toBe(300);
+  // The holder sits idle past DEEP_BRANCH_IDLE_S; the waiting peer's next try takes the slot.
+  clock += 121;
+  while (ours.height < 412 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  expect(ours.tip.hashHex).toBe(better.tip.hashHex);
+  expect(dropped).toEqual([]);
+});

@@ -365,7 +365,7 @@ describe('bounded side branches and minimum work', () => {
     expect(chain.hashAt(20)).toEqual(big.hashAt(20));
   });
 
-  test('one deep branch at a time: a second too-big branch is refused (not ban-worthy) until the first sits idle', () => {
+  test('one deep branch at a time: a second too-big branch with no more work is refused (not ban-worthy: ask again later) until the first sits idle', () => {
     const main = new ChainBuilder(REG, { seed: 'm2' });
     main.extend(30);
     const chain = new HeaderChain(REG, { maxSideHeaders: 5 });
@@ -389,6 +389,29 @@ describe('bounded side branches and minimum work', () => {
     expect(chain.deepBranchSize).toBe(8);
     expect(chain.hasHeader(b.hashAt(20))).toBe(true);
     expect(chain.hasHeader(a.hashAt(19))).toBe(false);
+  });
+
+  test('a deep branch showing more work than the one in the deep slot takes the slot at once (the most-work chain wins, issue 13)', () => {
+    const main = new ChainBuilder(REG, { seed: 'm' });
+    main.extend(30);
+    const chain = new HeaderChain(REG, { maxSideHeaders: 5 });
+    feedOk(chain, main.headers());
+    const a = main.fork(10, { seed: 'a' });
+    expect(chain.acceptHeaders(a.extend(6), FAR_FUTURE).error).toBeUndefined();
+    expect(chain.deepBranchSize).toBe(6); // tip at 16
+    // b needs the slot at its 6th header (height 18): more work than a's 16 already.
+    const b = main.fork(12, { seed: 'b' });
+    const r = chain.acceptHeaders(b.extend(8), FAR_FUTURE);
+    expect(r.error).toBeUndefined();
+    expect(r.added).toBe(8);
+    expect(chain.deepBranchSize).toBe(8);
+    expect(chain.hasHeader(b.hashAt(20))).toBe(true);
+    expect(chain.hasHeader(a.hashAt(16))).toBe(false);
+    // a, still with less work, now waits for the slot; extended past the best tip it would win.
+    expect(code(chain.acceptHeaders(a.extend(1), FAR_FUTURE))).toBe('prev_not_found');
+    const again = chain.acceptHeaders(a.headers(11), FAR_FUTURE);
+    expect(code(again)).toBe('side_branch_limit');
+    expect(again.error?.error.retryLater).toBe(true);
   });
 
   test('isBelowMinimumWork until the chain has the network minimum', () => {

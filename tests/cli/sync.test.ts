@@ -142,8 +142,8 @@ test('a deep fork with more work wins over the chain synced first (60,000 then 1
     const first = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--datadir', dir], { timeoutMs: 90000 });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(short.tip);
-    // (Only the other peer: with both, `spv sync` may finish as soon as the first one, already at our tip, is done.)
-    const second = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${long.port}`, '--datadir', dir, '--log-level', 'info'], { timeoutMs: 150000 });
+    // Both peers: the one already at our tip must not end the sync before the deeper chain is proven and taken.
+    const second = await runCli(['sync', '--regtest', '--connect', `127.0.0.1:${short.port}`, '--connect', `127.0.0.1:${long.port}`, '--datadir', dir, '--log-level', 'info'], { timeoutMs: 150000 });
     expect(second.stderr).not.toMatch(/side_branch_limit/);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/height\s+130000/);

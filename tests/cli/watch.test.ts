@@ -97,3 +97,32 @@ test('peers without compact filters are dropped and replaced by one that has the
     await stop(full.child);
   }
 }, 60000);
+
+test('--minimumchainwork (Core -minimumchainwork) above the peers\' chain: watch refuses to report on it, sync exits 1 (issue 13)', async () => {
+  const wpkh = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x55)), NETWORKS.regtest);
+  // 200 regtest blocks of work 2 each (bits 0x207fffff) + genesis: 402 = 0x192.
+  const served = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '200', '--pay', `${wpkh}:2@150`], /listening on 127\.0\.0\.1:(\d+)/, 30000);
+  try {
+    const peer = ['--connect', `127.0.0.1:${served.match[1]}`];
+    const above = await runCli(['watch', '--regtest', ...peer, '--datadir', datadir(), '--address', wpkh, '--no-follow', '--minimumchainwork', '0x193', '--json'], { timeoutMs: 30000 });
+    expect(above.code).toBe(1);
+    expect(above.stderr).toMatch(/less work than regtest's minimum chain work; the peers' chains \(out#\d+ 127\.0\.0\.1:\d+ to height 200\) too, so they were not stored; not trusted: not scanning it for payments/);
+    const events = above.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; height?: number });
+    expect(events.filter((e) => e.event === 'tx')).toHaveLength(0);
+    // Nothing of a chain below the minimum is stored (Core's headers presync): we hold genesis only.
+    expect(events).toContainEqual({ event: 'below_minimum_work', height: 0, lowWorkChains: [{ peer: expect.stringMatching(/127\.0\.0\.1/) as string, height: 200 }] });
+    const sync = await runCli(['sync', '--regtest', ...peer, '--datadir', datadir(), '--minimumchainwork', '193'], { timeoutMs: 30000 });
+    expect(sync.code).toBe(1);
+    expect(sync.stdout).toMatch(/peers used\s+\(none: their chains had too little work to store\)/);
+    expect(sync.stdout).toMatch(/chain work\s+BELOW the network minimum/);
+    // Exactly the chain's work is enough (Core: nChainWork >= nMinimumChainWork).
+    const at = await runCli(['watch', '--regtest', ...peer, '--datadir', datadir(), '--address', wpkh, '--no-follow', '--minimumchainwork', '192'], { timeoutMs: 30000 });
+    expect(at.code).toBe(0);
+    expect(at.stdout).toMatch(/ height 150 .*\+2 BTC to /);
+    const bad = await runCli(['sync', '--regtest', ...peer, '--datadir', datadir(), '--minimumchainwork', 'xyz']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--minimumchainwork: expected up to 64 hex digits/);
+  } finally {
+    await stop(served.child);
+  }
+}, 120000);

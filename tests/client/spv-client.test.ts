@@ -135,6 +135,33 @@ describe('a client on two local peers', () => {
       await again.stop();
     }
   });
+
+  test('minimumChainWork (Core -minimumchainwork) above the peers\' chain: synced() and a watch\'s scanned() reject; nothing is stored (issue 13)', async () => {
+    const height = chain.headers.height; // earlier tests extended it
+    const work = 2n * BigInt(height + 1); // regtest: work 2 per header (bits 0x207fffff), genesis included
+    const client = new SpvClient({ network: 'regtest', datadir: tempDir(), peers: peers.map((p) => `${p.host}:${p.port}`), minimumChainWork: work + 1n });
+    const watch = client.watch([address]);
+    try {
+      await client.start();
+      const err = await client.synced().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SyncError);
+      expect((err as SyncError).code).toBe('below_minimum_work');
+      expect((err as SyncError).details.summary?.lowWorkChains.map((c) => c.height)).toEqual([height, height]);
+      expect(client.tip().height).toBe(0);
+      await expect(watch.scanned()).rejects.toMatchObject({ code: 'below_minimum_work' });
+      expect(watch.history()).toEqual([]);
+    } finally {
+      await client.stop();
+    }
+    const exact = new SpvClient({ network: 'regtest', datadir: tempDir(), peers: [`${peers[0].host}:${peers[0].port}`], minimumChainWork: work });
+    try {
+      await exact.start();
+      expect(await exact.synced()).toEqual({ height, hash: chain.headers.tip.hashHex });
+    } finally {
+      await exact.stop();
+    }
+    expect(() => new SpvClient({ network: 'regtest', minimumChainWork: -1n })).toThrow(/must not be negative/);
+  });
 });
 
 test('no reachable peer: synced() rejects with SyncError no_reachable_peers listing every dial', async () => {

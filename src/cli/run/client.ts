@@ -21,9 +21,17 @@ export function clientOptions(args: NetworkArgs & PeerOptionArgs, log: Log, extr
     timeoutMs: args.timeout,
     v2transport: args.v2transport ?? true,
     hints: hintsFromArgs(args.hints, params, log),
+    ...(args.minimumchainwork !== undefined ? { minimumChainWork: minimumChainWorkFromArg(args.minimumchainwork) } : {}),
     log,
     ...extra,
   };
+}
+
+/** Core -minimumchainwork=<hex> (Core parses it with IsHexNumber: hex digits, optional 0x). */
+function minimumChainWorkFromArg(hex: string): bigint {
+  const digits = hex.replace(/^0x/i, '');
+  if (!/^[0-9a-f]{1,64}$/i.test(digits)) throw new UsageError('bad_minimum_chain_work', `--minimumchainwork: expected up to 64 hex digits, got "${hex}"`);
+  return BigInt(`0x${digits}`);
 }
 
 /** --hints FILE, --hints none / --no-hints, or the network's shipped file; a bad file is a

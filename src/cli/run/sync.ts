@@ -65,7 +65,7 @@ function printSummary(s: SyncSummary, network: string, json: boolean | undefined
       ['height', String(s.height)],
       ['tip', s.tipHash],
       ['headers received', `${s.headersReceived} in ${s.seconds.toFixed(2)} s (${Math.round(s.headersPerSec)}/s)`],
-      ['peers used', s.peersUsed.join(', ') || '(none: already at their tip)'],
+      ['peers used', s.peersUsed.join(', ') || (s.lowWorkChains.length > 0 ? '(none: their chains had too little work to store)' : '(none: already at their tip)')],
       ['chain work', s.belowMinimumWork ? 'BELOW the network minimum: not trusted' : 'at or above the network minimum'],
     ]).replace(/^/gm, '  '),
   );

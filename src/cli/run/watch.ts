@@ -100,7 +100,7 @@ export async function runWatch(args: WatchArgs): Promise<number> {
       return EXIT_FAILURE;
     }
     if (err instanceof SyncError && err.code === 'below_minimum_work') {
-      if (json) printJson({ event: 'below_minimum_work', height: err.details.summary?.height });
+      if (json) printJson({ event: 'below_minimum_work', height: err.details.summary?.height, lowWorkChains: err.details.summary?.lowWorkChains });
       process.stderr.write(`spv: ${err.message}: not scanning it for payments\n`);
       return EXIT_FAILURE;
     }
