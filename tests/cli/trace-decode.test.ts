@@ -80,6 +80,31 @@ test.each(['testnet3', 'testnet4', 'signet', 'regtest'])('decode --%s picks that
   expect(wrong.stdout).toContain(`error: magic ${magic} at offset 0 is ${network}'s, not mainnet's (f9beb4d9)`);
 });
 
+test('decode --network NAME (the alias of --chain NAME) picks the magic and names another network\'s', async () => {
+  const regtestPing = 'fabfb5da' + VECTORS.ping!.hex.slice(8);
+  const r = await runCli(['decode', regtestPing, '--network', 'regtest']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/magic +fabfb5da \(regtest\)/);
+  expect(r.stdout).toMatch(/frame 1 at offset 0 \(32 bytes\): ping nonce=0x/);
+  // Core's chain names work too (`test` is testnet3).
+  const asTest = await runCli(['decode', '0b110907' + VECTORS.ping!.hex.slice(8), '--network=test']);
+  expect(asTest.code).toBe(0);
+  expect(asTest.stdout).toMatch(/magic +0b110907 \(testnet3\)/);
+  // The wrong network: the error names whose magic it is and the one expected.
+  const wrong = await runCli(['decode', regtestPing, '--network', 'signet']);
+  expect(wrong.code).toBe(1);
+  expect(wrong.stdout).toContain("error: magic fabfb5da at offset 0 is regtest's, not signet's (0a03cf40)");
+  // One network only: --network with --chain (or --regtest) naming another is a usage error.
+  for (const flags of [['--network', 'regtest', '--chain', 'signet'], ['--network', 'signet', '--regtest']]) {
+    const both = await runCli(['decode', regtestPing, ...flags]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/Invalid combination of .*--chain \(--network\)\. Can use at most one\./);
+  }
+  const unknown = await runCli(['decode', regtestPing, '--network', 'nonet']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/unknown chain "nonet"/);
+});
+
 test('decode: hostile frames exit 1 with the error at its offset', async () => {
   const verack = VECTORS.verack!.hex;
   const cases: [string, string[], RegExp][] = [
