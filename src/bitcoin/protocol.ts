@@ -182,6 +182,12 @@ export class BitcoinProtocol extends EventEmitter<BitcoinProtocolEvents> impleme
         if (msg.command === 'wtxidrelay') st.wtxidRelay = true;
         else st.sendAddrV2 = true;
         return;
+      case 'sendtxrcncl':
+        // BIP330: we do not reconcile. Core without -txreconciliation (its default) ignores it
+        // before its after-verack check ("sendtxrcncl from peer=%d ignored, as our node does not
+        // have txreconciliation enabled"), so do we, wherever it comes.
+        this.log.debug(`${peer.label}: ignoring sendtxrcncl version ${msg.version} (no transaction reconciliation)`);
+        return;
       case 'sendheaders':
         st.sendHeaders = true; // accepted before verack too, as Core does
         if (peer.established) this.dispatch(peer, msg);

@@ -29,9 +29,14 @@ const ANSI: Readonly<Record<PaintRole, string>> = {
   error: '31',
 };
 
-/** ANSI colours per role; `plain` text when the stream is not a terminal or NO_COLOR is set. */
-export function terminalPaint(stream: NodeJS.WriteStream): Paint | undefined {
-  if (!stream.isTTY || process.env.NO_COLOR) return undefined;
+/**
+ * ANSI colours per role, or undefined (plain text) when the stream is not a terminal or NO_COLOR
+ * is set. https://no-color.org: "when present and not an empty string" NO_COLOR prevents colour,
+ * whatever its value (`NO_COLOR=0` too); an empty NO_COLOR is as if unset.
+ */
+export function terminalPaint(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Paint | undefined {
+  if (stream.isTTY !== true) return undefined;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return undefined;
   return (role, text) => (ANSI[role] === '0' ? text : `\x1b[${ANSI[role]}m${text}\x1b[0m`);
 }
 

@@ -21,6 +21,7 @@ import * as reject from './messages/reject.js';
 import * as sendaddrv2 from './messages/sendaddrv2.js';
 import * as sendcmpct from './messages/sendcmpct.js';
 import * as sendheaders from './messages/sendheaders.js';
+import * as sendtxrcncl from './messages/sendtxrcncl.js';
 import * as verack from './messages/verack.js';
 import * as version from './messages/version.js';
 import * as wtxidrelay from './messages/wtxidrelay.js';
@@ -50,7 +51,7 @@ interface PayloadCodec {
 }
 
 const CODECS: readonly PayloadCodec[] = [
-  version, verack, ping, pong, wtxidrelay, sendaddrv2, sendheaders, sendcmpct, feefilter,
+  version, verack, ping, pong, wtxidrelay, sendaddrv2, sendheaders, sendcmpct, sendtxrcncl, feefilter,
   getaddr, addr, addrv2, inv, getdata, notfound, getheaders, headers, reject,
   tx, block, merkleblock, filterload, filteradd, filterclear, mempool,
   getcfilters, cfilter, getcfheaders, cfheaders, getcfcheckpt, cfcheckpt,
@@ -132,6 +133,7 @@ export function writePayload(w: ByteWriter, m: Message): string {
     case 'sendaddrv2': sendaddrv2.encode(w, m); break;
     case 'sendheaders': sendheaders.encode(w, m); break;
     case 'sendcmpct': sendcmpct.encode(w, m); break;
+    case 'sendtxrcncl': sendtxrcncl.encode(w, m); break;
     case 'feefilter': feefilter.encode(w, m); break;
     case 'getaddr': getaddr.encode(w, m); break;
     case 'addr': addr.encode(w, m); break;

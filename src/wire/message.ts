@@ -66,6 +66,8 @@ export interface WtxidRelayMessage { readonly command: 'wtxidrelay' }
 export interface SendAddrV2Message { readonly command: 'sendaddrv2' }
 export interface SendHeadersMessage { readonly command: 'sendheaders' }
 export interface SendCmpctMessage { readonly command: 'sendcmpct'; readonly announce: boolean; readonly version: bigint }
+/** BIP330 (Erlay) handshake signal: reconciliation protocol version and the sender's salt. */
+export interface SendTxRcnclMessage { readonly command: 'sendtxrcncl'; readonly version: number; readonly salt: bigint }
 export interface FeeFilterMessage { readonly command: 'feefilter'; readonly feeRate: bigint }
 export interface GetAddrMessage { readonly command: 'getaddr' }
 export interface AddrMessage { readonly command: 'addr'; readonly addresses: readonly TimedNetAddress[] }
@@ -146,6 +148,7 @@ export type Message =
   | SendAddrV2Message
   | SendHeadersMessage
   | SendCmpctMessage
+  | SendTxRcnclMessage
   | FeeFilterMessage
   | GetAddrMessage
   | AddrMessage

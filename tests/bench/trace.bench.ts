@@ -2,7 +2,9 @@
 // `spv serve` process on loopback into an empty datadir, in-process, with no observer (what
 // every run without --trace does), with --trace (one summary line per message, written to
 // /dev/null with a syscall per line as stderr would be), --trace=hex (the annotated dump of
-// every 162 KB headers message) and --capture (Core-format files). Alternating runs, medians.
+// every 162 KB headers message) and --capture (Core-format files). Over BIP324 v2 (the CLI's
+// default since `spv serve` advertises NODE_P2P_V2) and v1 (--no-v2transport): the trace sees
+// decoded messages either way, v2 adds the AEAD cost to every run. Alternating runs, medians.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +40,9 @@ function serve(): Promise<{ child: ChildProcess; port: number }> {
 
 type Variant = 'off' | TraceMode | 'capture';
 
-async function syncOnce(port: number, variant: Variant): Promise<{ ms: number; lines: number }> {
+type Transport = 'v1' | 'v2';
+
+async function syncOnce(port: number, variant: Variant, transport: Transport): Promise<{ ms: number; lines: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'spv-bench-trace-'));
   const store = HeaderStore.open({ datadir: dir, params: regtest });
   const sync = new HeaderSync({ chain: store.chain, persist: () => store.flush() });
@@ -57,7 +61,7 @@ async function syncOnce(port: number, variant: Variant): Promise<{ ms: number; l
         writeSync(devNull, `${text}\n`);
       },
     });
-  const node = createBitcoinNode({ params: regtest, observer });
+  const node = createBitcoinNode({ params: regtest, observer, v2transport: transport === 'v2' });
   node.protocol.use(sync);
   try {
     const t0 = performance.now();
@@ -82,21 +86,29 @@ export async function run(): Promise<void> {
   const peer = await serve();
   try {
     const variants: Variant[] = ['off', 'summary', 'hex', 'capture'];
-    const times = new Map<Variant, number[]>(variants.map((v) => [v, []]));
-    const counts = new Map<Variant, number>();
-    await syncOnce(peer.port, 'off'); // warm-up
+    const transports: Transport[] = ['v2', 'v1'];
+    const key = (t: Transport, v: Variant): string => `${t} ${v}`;
+    const times = new Map<string, number[]>();
+    const counts = new Map<string, number>();
+    for (const t of transports) await syncOnce(peer.port, 'off', t); // warm-up
     for (let i = 0; i < ROUNDS; i++)
-      for (const v of variants) {
-        const r = await syncOnce(peer.port, v);
-        times.get(v)!.push(r.ms);
-        counts.set(v, r.lines);
-      }
-    const base = median(times.get('off')!);
+      for (const t of transports)
+        for (const v of variants) {
+          const r = await syncOnce(peer.port, v, t);
+          times.set(key(t, v), [...(times.get(key(t, v)) ?? []), r.ms]);
+          counts.set(key(t, v), r.lines);
+        }
     console.log(`sync ${HEADERS} headers from spv serve (in-process, connect..synced), median of ${ROUNDS}, alternating:`);
-    for (const v of variants) {
-      const m = median(times.get(v)!);
-      const what = v === 'off' ? 'no observer (no --trace)' : v === 'capture' ? `--capture (${counts.get(v)} records)` : `--trace${v === 'summary' ? '' : `=${v}`} (${counts.get(v)} messages)`;
-      console.log(`  ${what.padEnd(34)} ${m.toFixed(0).padStart(5)} ms  ${(m / base).toFixed(2)}x  [${times.get(v)!.map((t) => t.toFixed(0)).join(', ')}]`);
+    for (const t of transports) {
+      const base = median(times.get(key(t, 'off'))!);
+      console.log(`  ${t === 'v2' ? 'BIP324 v2 transport (the default)' : 'v1 transport (--no-v2transport)'}:`);
+      for (const v of variants) {
+        const xs = times.get(key(t, v))!;
+        const m = median(xs);
+        const n = counts.get(key(t, v));
+        const what = v === 'off' ? 'no observer (no --trace)' : v === 'capture' ? `--capture (${n} records)` : `--trace${v === 'summary' ? '' : `=${v}`} (${n} messages)`;
+        console.log(`    ${what.padEnd(34)} ${m.toFixed(0).padStart(5)} ms  ${(m / base).toFixed(2)}x  [${xs.map((x) => x.toFixed(0)).join(', ')}]`);
+      }
     }
   } finally {
     peer.child.kill();

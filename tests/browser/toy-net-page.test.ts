@@ -80,4 +80,48 @@ suite('spv toy-net --html in headless Chromium', () => {
       await browser.close();
     }
   }, 90000);
+
+  test('the --svg picture renders as an SVG document: real size, every node, edge and block series', async () => {
+    const svg = join(dir, 'net.svg');
+    const r = await runCli(['toy-net', '--nodes', '7', '--topology', 'random', '--blocks', '3', '--seed', '11', '--svg', svg, '--json', '--log-level', 'warn'], { timeoutMs: 60000 });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { nodes: number; edges: [number, number][]; blocks: unknown[] };
+    const { default: puppeteer } = await import('puppeteer-core');
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.setViewport({ width: 1400, height: 1000 });
+      // Chromium parses a .svg file as XML: a well-formedness error would give a <parsererror> page.
+      await page.goto(`file://${svg}`, { waitUntil: 'load' });
+      const root = await page.$eval(':root', (el) => {
+        const box = el.getBoundingClientRect();
+        const isRoot = el.ownerDocument.documentElement === el;
+        return { isRoot, name: el.localName, ns: el.namespaceURI, width: box.width, height: box.height, parseErrors: el.ownerDocument.getElementsByTagName('parsererror').length };
+      });
+      expect(root).toMatchObject({ isRoot: true, name: 'svg', ns: 'http://www.w3.org/2000/svg', parseErrors: 0 });
+      expect(root.width).toBeGreaterThan(100);
+      expect(root.height).toBeGreaterThan(100);
+
+      const edges = await page.$$eval('line.edge', (ls) => ls.map((l) => l.getBoundingClientRect().width + l.getBoundingClientRect().height));
+      expect(edges).toHaveLength(report.edges.length);
+      for (const size of edges) expect(size).toBeGreaterThan(10);
+      const nodes = await page.$$eval('g.node', (gs) => gs.map((g) => g.getBoundingClientRect()).map((b) => [b.width, b.height]));
+      expect(nodes).toHaveLength(report.nodes);
+      for (const [w, h] of nodes) expect(w! > 10 && h! > 10).toBe(true);
+      expect(await page.$$eval('svg.chart path.series', (ps) => ps.length)).toBe(report.blocks.length);
+      // The numbers are drawn as text too (the first line of what toy-net prints).
+      expect(await page.$eval(':root', (el) => el.textContent)).toContain(`toy network: ${report.nodes} nodes, random topology, ${report.edges.length} connections`);
+
+      const shot = await page.screenshot({ fullPage: true });
+      expect(Buffer.from(shot).subarray(1, 4).toString()).toBe('PNG');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90000);
 });

@@ -1,6 +1,6 @@
 // `spv decode`, `spv capture show` and `--trace` / `--capture` as a user runs them: real
 // processes, a real `spv serve` on loopback, real capture files.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -80,6 +80,31 @@ test.each(['testnet3', 'testnet4', 'signet', 'regtest'])('decode --%s picks that
   expect(wrong.stdout).toContain(`error: magic ${magic} at offset 0 is ${network}'s, not mainnet's (f9beb4d9)`);
 });
 
+test('decode --network NAME (the alias of --chain NAME) picks the magic and names another network\'s', async () => {
+  const regtestPing = 'fabfb5da' + VECTORS.ping!.hex.slice(8);
+  const r = await runCli(['decode', regtestPing, '--network', 'regtest']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/magic +fabfb5da \(regtest\)/);
+  expect(r.stdout).toMatch(/frame 1 at offset 0 \(32 bytes\): ping nonce=0x/);
+  // Core's chain names work too (`test` is testnet3).
+  const asTest = await runCli(['decode', '0b110907' + VECTORS.ping!.hex.slice(8), '--network=test']);
+  expect(asTest.code).toBe(0);
+  expect(asTest.stdout).toMatch(/magic +0b110907 \(testnet3\)/);
+  // The wrong network: the error names whose magic it is and the one expected.
+  const wrong = await runCli(['decode', regtestPing, '--network', 'signet']);
+  expect(wrong.code).toBe(1);
+  expect(wrong.stdout).toContain("error: magic fabfb5da at offset 0 is regtest's, not signet's (0a03cf40)");
+  // One network only: --network with --chain (or --regtest) naming another is a usage error.
+  for (const flags of [['--network', 'regtest', '--chain', 'signet'], ['--network', 'signet', '--regtest']]) {
+    const both = await runCli(['decode', regtestPing, ...flags]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/Invalid combination of .*--chain \(--network\)\. Can use at most one\./);
+  }
+  const unknown = await runCli(['decode', regtestPing, '--network', 'nonet']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toMatch(/unknown chain "nonet"/);
+});
+
 test('decode: hostile frames exit 1 with the error at its offset', async () => {
   const verack = VECTORS.verack!.hex;
   const cases: [string, string[], RegExp][] = [
@@ -97,6 +122,63 @@ test('decode: hostile frames exit 1 with the error at its offset', async () => {
   const odd = await runCli(['decode', 'abc']);
   expect(odd.code).toBe(2);
   expect(odd.stderr).toMatch(/odd number of hex digits/);
+});
+
+/** One record of Core's -capturemessages files, built by hand from the layout (capture.md 2):
+ * time µs uint64 LE, message type NUL-padded to 12 bytes, payload length uint32 LE, payload. */
+function coreRecord(timeUs: bigint, type: string, payloadHex: string): Buffer {
+  const payload = Buffer.from(payloadHex, 'hex');
+  const head = Buffer.alloc(24);
+  head.writeBigUInt64LE(timeUs, 0);
+  head.write(type, 8, 'latin1');
+  head.writeUInt32LE(payload.length, 20);
+  return Buffer.concat([head, payload]);
+}
+
+test('capture show: a Core capture with BIP330 sendtxrcncl (version uint32 LE, salt uint64 LE) decodes it', async () => {
+  // What a Core node with -txreconciliation captures from a peer's handshake: ... sendtxrcncl, verack.
+  const dir = tmp();
+  const peer = join(dir, '[2001_db8__1]_18444');
+  mkdirSync(peer);
+  const t0 = 1_735_689_600_000_000n;
+  writeFileSync(
+    join(peer, 'msgs_recv.dat'),
+    Buffer.concat([
+      coreRecord(t0, 'wtxidrelay', ''),
+      coreRecord(t0 + 10n, 'sendaddrv2', ''),
+      coreRecord(t0 + 20n, 'sendtxrcncl', '01000000efcdab8967452301'),
+      coreRecord(t0 + 30n, 'verack', ''),
+      coreRecord(t0 + 40n, 'xyzzy', 'ff'), // nobody's message: Core's parser says "Unrecognized"
+    ]),
+  );
+  const show = await runCli(['capture', 'show', dir]);
+  expect(show.code).toBe(0);
+  const lines = show.stdout.trim().split('\n');
+  expect(lines).toHaveLength(5);
+  expect(lines[2]).toBe('2025-01-01T00:00:00.000020Z [2001_db8__1]_18444 ← recv      12 B  sendtxrcncl version=1 salt=0x0123456789abcdef');
+  expect(show.stdout).not.toMatch(/sendtxrcncl.*Unrecognized/);
+  expect(lines[4]).toMatch(/ {2}xyzzy Unrecognized message type\.$/);
+
+  const arr = JSON.parse((await runCli(['capture', 'show', dir, '--json'])).stdout) as { msgtype: string; size: number; body?: unknown; error?: string; summary: string | null }[];
+  const rcncl = arr.find((e) => e.msgtype === 'sendtxrcncl')!;
+  expect(rcncl).toMatchObject({ size: 12, body: { version: 1, salt: (0x0123456789abcdefn).toString() } });
+  expect(rcncl).not.toHaveProperty('error');
+
+  const hex = await runCli(['capture', 'show', dir, '--view', 'hex']);
+  // The record as Core wrote it: 24 bytes of time, msgtype and length, then the payload's fields.
+  expect(hex.stdout).toMatch(/^ +0008 {2}73 65 6e 64 74 78 72 63 6e 63 6c 00 +msgtype +"sendtxrcncl"$/m);
+  expect(hex.stdout).toMatch(/^ +0018 {2}01 00 00 00 +sendtxrcncl\.version +1$/m);
+  expect(hex.stdout).toMatch(/^ +001c {2}ef cd ab 89 67 45 23 01 +sendtxrcncl\.salt +81985529216486895$/m);
+  const fields = await runCli(['capture', 'show', dir, '--view', 'fields']);
+  expect(fields.stdout).toMatch(/^ {4}version: 1\n {4}salt: 81985529216486895$/m);
+
+  // spv decode: the bare payload, and a whole regtest frame (--network picks the magic).
+  const bare = await runCli(['decode', '--command', 'sendtxrcncl', '01000000efcdab8967452301']);
+  expect(bare.code).toBe(0);
+  expect(bare.stdout).toContain('payload (12 bytes): sendtxrcncl version=1 salt=0x0123456789abcdef');
+  const short = await runCli(['decode', '--command', 'sendtxrcncl', '01000000efcdab89674523']);
+  expect(short.code).toBe(1);
+  expect(short.stdout).toMatch(/error: .*sendtxrcncl\.salt/);
 });
 
 test('--trace, --trace=fields --json and --capture on a handshake with spv serve; capture show reads it back', async () => {

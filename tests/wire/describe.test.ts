@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { fromHex, hashToDisplay, toHex } from '../../src/util/bytes.js';
 import { sha256d } from '../../src/util/hash.js';
 import type { Message } from '../../src/wire/message.js';
-import { encodeMessage, encodePayload, commandName, isKnownCommand } from '../../src/wire/envelope.js';
+import { encodeMessage, encodePayload, commandName, decodePayload, isKnownCommand } from '../../src/wire/envelope.js';
 import { makeTx } from '../../src/tx/tx.js';
 import { makeBlock } from '../../src/tx/block.js';
 import {
@@ -47,7 +47,7 @@ function txAndBlock(): { tx: Message; block: Message } {
   return { tx: { command: 'tx', tx: spend }, block: { command: 'block', block: makeBlock(header, [coinbase, spend]) } };
 }
 
-/** One message per command (the reference vectors, plus tx, block and an unknown command). */
+/** One message per command (the reference vectors, plus tx, block, sendtxrcncl and an unknown command). */
 function fixtures(): [string, Message, Uint8Array][] {
   const out: [string, Message, Uint8Array][] = [];
   for (const [key, v] of Object.entries(VECTORS)) out.push([key, decodeOne(magicFor(v.network), v.hex), fromHex(v.hex)]);
@@ -55,8 +55,12 @@ function fixtures(): [string, Message, Uint8Array][] {
   const regtest = magicFor('regtest');
   out.push(['tx_segwit', tx, encodeMessage(regtest, tx)]);
   out.push(['block_2tx', block, encodeMessage(regtest, block)]);
-  const unknown: Message = { command: 'unknown', name: 'sendtxrcncl', payload: fromHex('010000000123456789abcdef') };
-  out.push(['unknown_sendtxrcncl', unknown, encodeMessage(MAINNET_MAGIC, unknown)]);
+  // BIP330 sendtxrcncl: version 1 (uint32 LE), salt 0xefcdab8967452301 (uint64 LE).
+  const rcncl = decodeOne(MAINNET_MAGIC, toHex(encodeMessage(MAINNET_MAGIC, { command: 'unknown', name: 'sendtxrcncl', payload: fromHex('010000000123456789abcdef') })));
+  out.push(['sendtxrcncl', rcncl, encodeMessage(MAINNET_MAGIC, rcncl)]);
+  // A command nobody defines (Core's parser: "Unrecognized message type").
+  const unknown: Message = { command: 'unknown', name: 'xyzzy', payload: fromHex('010000000123456789abcdef') };
+  out.push(['unknown_xyzzy', unknown, encodeMessage(MAINNET_MAGIC, unknown)]);
   return out;
 }
 
@@ -165,4 +169,20 @@ test('bytes a lenient decoder ignored are shown, not hidden', () => {
   expectContiguous(a);
   expect(a.spans.at(-1)).toMatchObject({ name: 'version.ignored', length: 2 });
   expect(isKnownCommand('version')).toBe(true);
+});
+
+test('sendtxrcncl (BIP330): uint32 LE version, uint64 LE salt, 12 bytes exactly', () => {
+  const payload = fromHex('010000000123456789abcdef');
+  const m = decodePayload('sendtxrcncl', payload);
+  expect(m).toEqual({ command: 'sendtxrcncl', version: 1, salt: 0xefcdab8967452301n });
+  expect(isKnownCommand('sendtxrcncl')).toBe(true);
+  expect(summarizeMessage(m)).toBe('sendtxrcncl version=1 salt=0xefcdab8967452301');
+  expect(messageFields(m)).toEqual({ version: 1, salt: '17279655951921914625' });
+  expect(annotatePayload(m).spans.map((s) => [s.offset, s.length, s.name, s.value])).toEqual([
+    [0, 4, 'sendtxrcncl.version', '1'],
+    [4, 8, 'sendtxrcncl.salt', '17279655951921914625'],
+  ]);
+  expect(toHex(encodePayload(m))).toBe(toHex(payload));
+  expect(() => decodePayload('sendtxrcncl', payload.subarray(0, 11))).toThrow(/sendtxrcncl\.salt/);
+  expect(() => decodePayload('sendtxrcncl', Uint8Array.from([...payload, 0]))).toThrow();
 });

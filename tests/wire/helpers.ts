@@ -118,6 +118,7 @@ export const ARBITRARIES: Readonly<Record<Message['command'], fc.Arbitrary<Messa
   sendaddrv2: fc.constant({ command: 'sendaddrv2' as const }),
   sendheaders: fc.constant({ command: 'sendheaders' as const }),
   sendcmpct: fc.record({ command: fc.constant('sendcmpct' as const), announce: fc.boolean(), version: u64 }),
+  sendtxrcncl: fc.record({ command: fc.constant('sendtxrcncl' as const), version: u32, salt: u64 }),
   feefilter: fc.record({ command: fc.constant('feefilter' as const), feeRate: i64 }),
   getaddr: fc.constant({ command: 'getaddr' as const }),
   addr: fc.record({ command: fc.constant('addr' as const), addresses: fc.array(arbTimedNetAddress, { maxLength: 20 }) }),
@@ -173,7 +174,7 @@ export const ARBITRARIES: Readonly<Record<Message['command'], fc.Arbitrary<Messa
 };
 
 const KNOWN = new Set([
-  'version', 'verack', 'ping', 'pong', 'wtxidrelay', 'sendaddrv2', 'sendheaders', 'sendcmpct', 'feefilter',
+  'version', 'verack', 'ping', 'pong', 'wtxidrelay', 'sendaddrv2', 'sendheaders', 'sendcmpct', 'sendtxrcncl', 'feefilter',
   'getaddr', 'addr', 'addrv2', 'inv', 'getdata', 'notfound', 'getheaders', 'headers', 'reject',
   'tx', 'block', 'merkleblock', 'filterload', 'filteradd', 'filterclear', 'mempool',
   'getcfilters', 'cfilter', 'getcfheaders', 'cfheaders', 'getcfcheckpt', 'cfcheckpt',

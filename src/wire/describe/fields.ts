@@ -88,6 +88,8 @@ export function messageFields(m: Message): JsonObject {
       return { nonce: m.nonce.toString() };
     case 'sendcmpct':
       return { announce: m.announce, version: m.version.toString() };
+    case 'sendtxrcncl':
+      return { version: m.version, salt: m.salt.toString() };
     case 'feefilter':
       return { feeRate: m.feeRate.toString() };
     case 'addr':

@@ -98,6 +98,8 @@ export function summarizeMessage(m: Message, ctx: SummaryContext = NO_CONTEXT): 
       return `${m.command} nonce=0x${m.nonce.toString(16).padStart(16, '0')}`;
     case 'sendcmpct':
       return `sendcmpct announce=${m.announce ? 1 : 0} version=${m.version}`;
+    case 'sendtxrcncl':
+      return `sendtxrcncl version=${m.version} salt=0x${m.salt.toString(16).padStart(16, '0')}`;
     case 'feefilter':
       return `feefilter ${m.feeRate} sat/kvB`;
     case 'addr':
