@@ -5,6 +5,9 @@
 // scan applies its block (`confirmed`), a block spends one of its inputs with another
 // transaction (`conflicted`: while anything is pending, each new block is fetched whole and
 // checked), or nobody re-announces it within the expiry (`expired`). Memory is bounded.
+// Every received transaction first gets the checks a node runs before looking at its inputs
+// (tx/check.ts preCheckTransaction, as `spv broadcast`); one that fails is never reported, and a
+// consensus failure gets the sender punished as Core does (MaybePunishNodeForTx).
 import { EventEmitter } from 'node:events';
 import { bytesEqual, hashToDisplay, toHex } from '../util/bytes.js';
 import { BoundedSet } from '../util/bounded-set.js';
@@ -15,7 +18,8 @@ import type { Message } from '../wire/message.js';
 import { InvType } from '../wire/inventory.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import { verifyBlockMerkleRoot, type Block } from '../tx/block.js';
-import type { Tx } from '../tx/tx.js';
+import { hasWitness, type Tx } from '../tx/tx.js';
+import { preCheckTransaction, TxCheckError } from '../tx/check.js';
 import type { TxRecord, Wallet } from '../wallet/wallet.js';
 import { PeerRequests } from './peer-requests.js';
 import { TxDownloader } from './tx-download.js';
@@ -95,7 +99,7 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
   private checkedHeight: number | undefined;
   private checking: Promise<void> = Promise.resolve();
   /** Counters for tests and logs. */
-  readonly stats = { matched: 0, unrelated: 0, conflictBlocks: 0 };
+  readonly stats = { matched: 0, unrelated: 0, invalid: 0, conflictBlocks: 0 };
 
   constructor(opts: PendingOptions) {
     super();
@@ -228,6 +232,7 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
       this.known(tx.txid, peer);
       return;
     }
+    if (!this.preCheck(peer, tx)) return;
     const m = this.match(tx);
     if (!m) {
       // Unrelated: keep only the id (so it is not fetched again), drop the transaction.
@@ -260,6 +265,27 @@ export class PendingPayments extends EventEmitter<PendingEvents> implements Peer
     for (const s of p.spends) this.spentBy.set(s, txid);
     this.log.info(`pending ${txid} announced by ${peer.label}`);
     this.emit('pending', p);
+  }
+
+  /** Core PreChecks before a transaction is looked at further: CheckTransaction (consensus) and
+   * IsStandardTx's size rules (policy). A failure is dropped, its id remembered like Core's
+   * m_recent_rejects (the wtxid; the txid too unless the witness may be at fault), and for a
+   * consensus failure (TX_CONSENSUS) the sender is misbehaving (MaybePunishNodeForTx): banned
+   * and disconnected. A policy failure only means the network would not relay it. */
+  private preCheck(peer: BitcoinPeer, tx: Tx): boolean {
+    try {
+      preCheckTransaction(tx);
+      return true;
+    } catch (err) {
+      if (!(err instanceof TxCheckError)) throw err;
+      this.stats.invalid++;
+      this.unrelated.add(toHex(tx.wtxid));
+      if (!hasWitness(tx)) this.unrelated.add(toHex(tx.txid));
+      const what = `transaction ${hashToDisplay(tx.txid)} from ${peer.label}: ${err.coreReason}: ${err.message}`;
+      if (err.consensus) peer.misbehaving('invalid_tx', what);
+      else this.log.info(`ignoring non-standard ${what}`);
+      return false;
+    }
   }
 
   private remove(p: PendingTx): void {

@@ -53,8 +53,10 @@ const CORE_REASON: Record<TxCheckCode, string> = {
   too_small: 'tx-size-small',
 };
 
-/** Consensus failures (Core: the sender is punished); the rest are policy (just not relayed). */
+/** Consensus failures (Core: the sender is punished); the rest are policy (just not relayed).
+ * A loose coinbase is TX_CONSENSUS in Core too (validation.cpp PreChecks: "coinbase"). */
 const CONSENSUS: ReadonlySet<TxCheckCode> = new Set([
+  'coinbase',
   'undecodable',
   'trailing_bytes',
   'no_inputs',

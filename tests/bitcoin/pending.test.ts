@@ -23,7 +23,8 @@ import { WatchStore } from '../../src/wallet/watch-store.js';
 import { encodeAddress } from '../../src/wallet/address.js';
 import { InvType, MAX_INV_SZ } from '../../src/wire/inventory.js';
 import { p2wpkhScript, spendTx } from '../../src/tx/builder.js';
-import type { Tx } from '../../src/tx/tx.js';
+import { txWeight, type Tx } from '../../src/tx/tx.js';
+import { MAX_MONEY_SATS, MAX_STANDARD_TX_WEIGHT } from '../../src/tx/check.js';
 
 const regtest = NETWORKS.regtest;
 const script = p2wpkhScript(new Uint8Array(20).fill(0x51));
@@ -257,11 +258,14 @@ test('unsolicited unrelated transactions and a 4 MB one are matched and dropped;
       const tx = spendTx({ spends: [{ prevout: { txid: randomIds(1, 1000 + i)[0]!, vout: 0 } }], outputs: [{ value: 1n, scriptPubKey: elsewhere }] });
       peer.send({ command: 'tx', tx });
     }
-    const huge = spendTx({ spends: [{ prevout: { txid: new Uint8Array(32).fill(9), vout: 0 } }], outputs: [{ value: 1n, scriptPubKey: new Uint8Array(3_990_000) }] });
+    // 4 MB, nearly all witness: over the standard weight (policy, not relayed) but not over a
+    // block's base size, so not consensus-invalid: dropped, the sender not punished.
+    const huge = spendTx({ spends: [{ prevout: { txid: new Uint8Array(32).fill(9), vout: 0 }, witness: [new Uint8Array(3_990_000)] }], outputs: [{ value: 1n, scriptPubKey: elsewhere }] });
     peer.send({ command: 'tx', tx: huge });
   });
   const c = await client(chain, [honest, spam]);
-  await until(() => c.pending.stats.unrelated === 2_001);
+  await until(() => c.pending.stats.unrelated + c.pending.stats.invalid === 2_001);
+  expect(c.pending.stats).toMatchObject({ unrelated: 2_000, invalid: 1 });
   expect(c.pending.size).toBe(0);
   expect(c.pending.download.stats.unsolicited).toBe(2_001);
   // A payment sent unsolicited by the same peer is still seen (Core processes those too).
@@ -271,4 +275,68 @@ test('unsolicited unrelated transactions and a 4 MB one are matched and dropped;
   await until(() => c.events.some((e) => e.kind === 'pending'));
   expect(spamPeer.isClosed).toBe(false);
   expect(honest.node.manager.peers.length).toBe(1);
+});
+
+/** Consensus-invalid transactions that would otherwise match (pay us, or spend our coin). */
+const NULL_PREVOUT = { txid: new Uint8Array(32), vout: 0xffffffff };
+const invalidPayments: [string, (chain: LocalBlockChain) => Tx][] = [
+  ['duplicate inputs (bad-txns-inputs-duplicate)', (chain) => {
+    const c = chain.unspentOf(chain.minerScript)[8]!;
+    return spendTx({ spends: [{ prevout: c.outpoint, spentScript: c.script }, { prevout: c.outpoint, spentScript: c.script }], outputs: [{ value: 10_000n, scriptPubKey: script }] });
+  }],
+  ['an output over 21 M BTC (bad-txns-vout-toolarge)', (chain) => {
+    const c = chain.unspentOf(chain.minerScript)[8]!;
+    return spendTx({ spends: [{ prevout: c.outpoint, spentScript: c.script }], outputs: [{ value: MAX_MONEY_SATS + 1n, scriptPubKey: script }] });
+  }],
+  ['a coinbase-like input among others (bad-txns-prevout-null)', (chain) => {
+    const c = chain.unspentOf(chain.minerScript)[8]!;
+    return spendTx({ spends: [{ prevout: c.outpoint, spentScript: c.script }, { prevout: NULL_PREVOUT }], outputs: [{ value: 10_000n, scriptPubKey: script }] });
+  }],
+  ['a loose coinbase (coinbase)', () => spendTx({ spends: [{ prevout: NULL_PREVOUT, scriptSig: Uint8Array.of(1, 7) }], outputs: [{ value: 10_000n, scriptPubKey: script }] })],
+  ['no outputs, spending our coin (bad-txns-vout-empty)', (chain) => {
+    const ours = chain.unspentOf(script)[0]!;
+    return spendTx({ spends: [{ prevout: ours.outpoint, spentScript: script }], outputs: [] });
+  }],
+  ['4 MB without witness, over a block (bad-txns-oversize)', (chain) => {
+    const c = chain.unspentOf(chain.minerScript)[8]!;
+    return spendTx({ spends: [{ prevout: c.outpoint, spentScript: c.script }], outputs: [{ value: 10_000n, scriptPubKey: script }, { value: 1n, scriptPubKey: new Uint8Array(3_990_000) }] });
+  }],
+];
+
+test.each(invalidPayments)('a consensus-invalid transaction paying us, %s: not reported; the sender banned (Core MaybePunishNodeForTx)', async (_what, make) => {
+  const chain = freshChain('p9');
+  const honest = await serve(chain);
+  const bad = await hostile(chain, () => {});
+  const c = await client(chain, [honest, bad]);
+  const tx = make(chain);
+  expect(c.pending.match(tx)).toBeDefined(); // it would match: only the pre-check keeps it out
+  const badPeer = c.node.manager.peers.find((p) => p.address.host === bad.host)!;
+  (bad.node.manager.peers[0] as BitcoinPeer).send({ command: 'tx', tx });
+  await until(() => c.events.length > 0 || badPeer.isClosed);
+  expect(c.events).toEqual([]);
+  expect(c.pending.stats).toMatchObject({ matched: 0, invalid: 1 });
+  expect(badPeer.isClosed).toBe(true);
+  expect(c.node.manager.banFor(bad.host)?.code).toBe('invalid_tx');
+  // The honest peer still delivers a real payment.
+  honest.mempoolServer.submit(payUs(chain, 9));
+  await until(() => c.events.length > 0);
+  expect(c.events.map((e) => e.kind)).toEqual(['pending']);
+});
+
+test('a non-standard payment (weight over 400,000: policy, not consensus) is not reported and its sender is not punished', async () => {
+  const chain = freshChain('p10');
+  const honest = await serve(chain);
+  const odd = await hostile(chain, () => {});
+  const c = await client(chain, [honest, odd]);
+  const c0 = chain.unspentOf(chain.minerScript)[8]!;
+  const heavy = spendTx({ spends: [{ prevout: c0.outpoint, witness: [new Uint8Array(MAX_STANDARD_TX_WEIGHT)] }], outputs: [{ value: 10_000n, scriptPubKey: script }] });
+  expect(txWeight(heavy)).toBeGreaterThan(MAX_STANDARD_TX_WEIGHT);
+  const remote = odd.node.manager.peers[0] as BitcoinPeer;
+  remote.send({ command: 'tx', tx: heavy });
+  const fine = payUs(chain, 9);
+  remote.send({ command: 'tx', tx: fine }); // processed after the heavy one
+  await until(() => c.events.length > 0);
+  expect(c.events.map((e) => [e.kind, e.tx.txid])).toEqual([['pending', hashToDisplay(fine.txid)]]);
+  expect(c.pending.stats.invalid).toBe(1);
+  expect(c.node.manager.peers.find((p) => p.address.host === odd.host)!.isClosed).toBe(false);
 });

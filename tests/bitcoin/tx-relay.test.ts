@@ -1,7 +1,8 @@
 // Transaction relay over real TCP on loopback: a TxBroadcaster announcing to the local peer
 // (`spv serve`'s mempool), the peer fetching, accepting, relaying to its other peers and mining
 // it; the broadcaster answering every getdata type (a segwit tx is never sent stripped), and
-// notfound for what it never announced.
+// notfound for what it never announced; a peer's notfound (or BIP61 reject) for ours is shown
+// in the per-peer report with the reason (issue 11: "gets its reason shown").
 import { once } from 'node:events';
 import { NETWORKS } from '../../src/params/networks.js';
 import { bytesEqual, hashToDisplay } from '../../src/util/bytes.js';
@@ -155,6 +156,47 @@ test('a BIP61 reject (bcoin, old Core) for the transaction is shown with its rea
   const { b } = await broadcaster(tx, bound.port);
   await once(b, 'refused');
   expect(b.reports[0]!.refused).toBe('reject: bad-txns-inputs-missingorspent (code 0x10)');
+});
+
+test('a peer answering our inv with notfound (it will not take the transaction) is shown with the reason', async () => {
+  const tx = segwitTx();
+  const other = segwitTx();
+  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
+  node.protocol.use({
+    onMessage: (peer, msg) => {
+      if (msg.command !== 'inv') return;
+      // In one notfound: some other transaction (not ours: no refusal by itself), then ours.
+      peer.send({ command: 'notfound', items: [{ type: InvType.WTX, hash: other.wtxid }, ...msg.items] });
+      peer.send({ command: 'feefilter', feeRate: 1000n }); // a marker: handled after the notfound
+    },
+  });
+  cleanup.push(() => node.manager.close());
+  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
+  const { b, node: ours } = await broadcaster(tx, bound.port);
+  const inbox = new Inbox();
+  ours.protocol.use(inbox);
+  await inbox.until((m) => m.some((x) => x.command === 'feefilter'));
+  expect(b.reports[0]).toMatchObject({ announceType: 'MSG_WTX', requested: [], sentAtMs: undefined, feeFilter: 1000n });
+  expect(b.reports[0]!.refused).toBe('notfound: the peer answered notfound for the transaction');
+  expect(b.delivered).toHaveLength(0);
+});
+
+test('a notfound for another transaction only is no refusal', async () => {
+  const tx = segwitTx();
+  const other = segwitTx();
+  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
+  node.protocol.use({
+    onMessage: (peer, msg) => {
+      if (msg.command !== 'inv') return;
+      peer.send({ command: 'notfound', items: [{ type: InvType.WTX, hash: other.wtxid }, { type: InvType.TX, hash: other.txid }] });
+      peer.send({ command: 'getdata', items: msg.items });
+    },
+  });
+  cleanup.push(() => node.manager.close());
+  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
+  const { b } = await broadcaster(tx, bound.port);
+  await once(b, 'done'); // messages are processed in order: the notfound came before the getdata
+  expect(b.reports[0]!.refused).toBeUndefined();
 });
 
 test('a peer asking for our tx 10,000 times in one getdata gets it at most MAX_SENDS_PER_PEER times', async () => {

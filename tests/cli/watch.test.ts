@@ -1,5 +1,6 @@
 // `spv watch` as a user runs it: addresses checked before any traffic, a scan against
-// `spv serve --pay/--spend`, and a second run that resumes from the datadir.
+// `spv serve --pay/--spend`, a second run that resumes from the datadir, and (seen with
+// `--trace`) the whole watch running over BIP324 v2 against `spv serve`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,3 +127,22 @@ test('--minimumchainwork (Core -minimumchainwork) above the peers\' chain: watch
     await stop(served.child);
   }
 }, 120000);
+
+test('against spv serve, the whole watch (handshake, headers, filters, blocks) runs over BIP324 v2 (--trace)', async () => {
+  const addr = encodeAddress(p2wpkhScript(new Uint8Array(20).fill(0x77)), NETWORKS.regtest);
+  const served = await startCli(['serve', '--regtest', '--listen', '127.0.0.1:0', '--generate', '30', '--pay', `${addr}:1@10`], /listening on 127\.0\.0\.1:(\d+)/);
+  try {
+    const r = await runCli(['watch', '--regtest', '--connect', `127.0.0.1:${served.match[1]}`, '--datadir', datadir(), '--address', addr, '--no-follow', '--json', '--trace', '--log-level', 'warn'], { timeoutMs: 30000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"event":"tx"');
+    // --trace --json: one JSON line per message on stderr, each naming the connection's transport.
+    const traced = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { direction: string; transport: string; command: string; summary: string });
+    const commands = new Set(traced.map((t) => t.command));
+    for (const c of ['version', 'headers', 'cfheaders', 'cfilter', 'block']) expect(commands).toContain(c);
+    expect(new Set(traced.map((t) => t.transport))).toEqual(new Set(['v2']));
+    // --no-follow: no transaction relay asked for (BIP37 relay flag 0).
+    expect(traced.find((t) => t.direction === 'sent' && t.command === 'version')?.summary).toMatch(/ relay=0$/);
+  } finally {
+    await stop(served.child);
+  }
+}, 60000);

@@ -1,7 +1,8 @@
 // The library's transaction API as a user sees it (only `src/index.ts` imports for the API):
 // TxBroadcast pre-checks, announces and reports per peer; AddressWatch emits `pending` for the
 // payment, `confirmed` when it is mined, `conflicted` for a double spend mined instead, and its
-// balances split confirmed and pending. Real local peers on loopback.
+// balances split confirmed and pending; the version's relay flag (BIP37) as the local peer sees
+// it, per watch mode. Real local peers on loopback.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { encodeAddress } from '../../src/wallet/address.js';
 import { p2wpkhScript, spendTx } from '../../src/tx/builder.js';
 import { hashToDisplay } from '../../src/util/bytes.js';
 import type { Tx } from '../../src/tx/tx.js';
+import type { BitcoinPeer } from '../../src/bitcoin/protocol.js';
 
 const params = NETWORKS.regtest;
 const script = p2wpkhScript(new Uint8Array(20).fill(0x71));
@@ -135,3 +137,75 @@ test('a double spend mined instead: the watch emits conflicted with the block\'s
   expect(events.filter((x) => x.kind === 'confirmed').map((x) => x.tx!.txid)).not.toContain(hashToDisplay(tx.txid));
 }, 30_000);
 
+
+describe('the relay flag in our version (BIP37), as the peer sees it, per watch mode', () => {
+  // Issue 11: transaction relay is asked for only while following for pending payments with
+  // compact filters; with bloom, relay stays 0 until filterload turns it on (BIP37).
+  let relayChain: LocalBlockChain;
+  let relayPeer: LocalPeer;
+  /** What the peer saw, per inbound connection in order: the version's relay flag, then filterload. */
+  const seen: { relay: boolean | undefined; filterload: boolean; peer: BitcoinPeer }[] = [];
+  beforeAll(async () => {
+    relayChain = LocalBlockChain.generate(params, { blocks: 110, seed: 'tx-api-relay' });
+    relayPeer = await startLocalPeer(relayChain, { host: '127.0.0.2' });
+    relayPeer.node.protocol.use({
+      onReady: (p) => void seen.push({ relay: p.state.remote?.relay, filterload: false, peer: p }),
+      onMessage: (p, m) => {
+        const s = seen.find((x) => x.peer === p);
+        if (m.command === 'filterload' && s) s.filterload = true;
+      },
+    });
+  });
+  afterAll(() => relayPeer.close());
+
+  async function watching(opts: { follow?: boolean; bloom?: boolean }): Promise<{ c: SpvClient; w: AddressWatch; at: number }> {
+    const datadir = mkdtempSync(join(tmpdir(), 'spv-tx-api-relay-'));
+    dirs.push(datadir);
+    const c = new SpvClient({ network: 'regtest', datadir, peers: [`127.0.0.2:${relayPeer.port}`] });
+    const w = c.watch([address], { fromHeight: 100, ...opts });
+    const at = seen.length;
+    await c.start();
+    await until(() => seen.length > at);
+    return { c, w, at };
+  }
+
+  test('following (the default): relay = 1', async () => {
+    const { c, w, at } = await watching({});
+    try {
+      expect(w.relay).toBe(true);
+      expect(seen[at]!.relay).toBe(true);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  test('follow: false (spv watch --no-follow): relay = 0', async () => {
+    const { c, w, at } = await watching({ follow: false });
+    try {
+      expect(w.relay).toBe(false);
+      expect(seen[at]!.relay).toBe(false);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  test('bloom (spv watch --bloom), following: relay = 0 in the version; filterload follows, then matching txs are relayed', async () => {
+    const { c, w, at } = await watching({ bloom: true });
+    try {
+      expect(w.relay).toBe(false);
+      expect(seen[at]!.relay).toBe(false);
+      await w.scanned({ signal: AbortSignal.timeout(20_000) });
+      await until(() => seen[at]!.filterload);
+      // BIP37: the loaded filter turns relay on for what matches it.
+      const pending: string[] = [];
+      w.on('pending', (p) => pending.push(p.txid));
+      const coin = relayChain.unspentOf(relayChain.minerScript)[0]!;
+      const tx = spendTx({ spends: [{ prevout: coin.outpoint, spentScript: coin.script }], outputs: [{ value: 7_000n, scriptPubKey: script }] });
+      relayPeer.mempoolServer.submit(tx);
+      await until(() => pending.length > 0);
+      expect(pending).toEqual([hashToDisplay(tx.txid)]);
+    } finally {
+      await c.stop();
+    }
+  }, 30_000);
+});

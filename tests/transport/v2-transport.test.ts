@@ -124,6 +124,39 @@ test('a v1 version for another network at a v2 responder: wrong_network, at once
   expect(fatal(frames).code).toBe('wrong_network');
 });
 
+describe('a key whose derivation fails: bad_key ends the connection, nothing more is sent (BIP324 key exchange)', () => {
+  // Every 64-byte string decodes as ElligatorSwift, so only an injected failure reaches this.
+  const failing = {
+    takeKey: keys.takeKey,
+    derive: (): never => {
+      throw new Error('point not on curve');
+    },
+  };
+  const peerKey = new HandV2Peer(magic).hello();
+
+  test('responder: bad_key, its own key and garbage withdrawn, no terminator or version packet', () => {
+    const b = new V2Transport({ magic, codec, initiator: false, keys: failing });
+    b.send({ command: 'verack' }); // queued: must never go out
+    const err = fatal(b.receive(peerKey));
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err.code).toBe('bad_key');
+    expect(err.message).toContain('point not on curve');
+    expect(b.takeOutput()).toEqual([]);
+    expect(b.ready).toBe(false);
+    expect(b.sessionId).toBeUndefined();
+    expect(b.receive(new Uint8Array(100))).toEqual([]); // dead: nothing more comes out
+  });
+
+  test('initiator: bad_key after its key went out; nothing after it', () => {
+    const a = new V2Transport({ magic, codec, initiator: true, keys: failing });
+    expect(Buffer.concat(a.takeOutput()).length).toBeGreaterThanOrEqual(64); // key + garbage
+    a.send({ command: 'verack' });
+    expect(fatal(a.receive(peerKey)).code).toBe('bad_key');
+    expect(a.takeOutput()).toEqual([]);
+    expect(a.retryAfterClose()).toBeUndefined(); // bytes came back: not a v1-only peer
+  });
+});
+
 test('an initiator answered with a v1 version message: v1_reply', () => {
   const a = make(true);
   const frames = a.receive(Buffer.concat([v1VersionPrefix(magic), Buffer.alloc(100)]));

@@ -52,6 +52,9 @@ test('duplicate inputs, coinbase, coinbase-like input among others', () => {
   const nullPrev = { txid: new Uint8Array(32), vout: 0xffffffff };
   const cb = makeTx({ version: 2, inputs: [input(nullPrev)], outputs: [{ value: 1n, scriptPubKey: script }], lockTime: 0 });
   expect(code(() => preCheckTransaction(cb))).toBe('coinbase');
+  // Core PreChecks: a loose coinbase is TX_CONSENSUS (the sender is punished), as is a null prevout.
+  expect(new TxCheckError('coinbase', '').consensus).toBe(true);
+  expect(new TxCheckError('null_prevout', '').consensus).toBe(true);
   const mixed = makeTx({ version: 2, inputs: [input(prev(2)), input(nullPrev)], outputs: [{ value: 1n, scriptPubKey: script }], lockTime: 0 });
   expect(code(() => preCheckTransaction(mixed))).toBe('null_prevout');
 });
