@@ -44,7 +44,12 @@ export const WORK_STEP = 2016;
 export const MAX_SIDE_HEADERS = 10_000;
 /** When the cap is hit, evict least-work side branches down to this share of it. */
 const SIDE_PRUNE_TO = 0.9;
-/** Hash -> height of old best-chain headers we handed out (locators, getheaders answers). */
+/**
+ * Hash -> height of old best-chain headers we handed out (locators, getheaders answers), most
+ * recent first out of the cap. Keyed by the hash's first LE word (a number: a string key of
+ * the whole hash cost ~600 B of heap each, ~2.5 MB at the cap) and checked against the chain
+ * on every hit; two remembered hashes sharing a first word keep the newer one.
+ */
 const RECENT_HASHES = 4096;
 /** A deep branch nobody extended for this long (by the callers' clock) may be replaced. */
 export const DEEP_BRANCH_IDLE_S = 120;
@@ -158,12 +163,6 @@ function bytesOfWords(w: ArrayLike<number>, off = 0): Uint8Array {
   return out;
 }
 
-function wordsKey(w: ArrayLike<number>, off = 0): string {
-  let k = '';
-  for (let i = 0; i < 8; i++) k += (w[off + i] >>> 0).toString(36) + '.';
-  return k;
-}
-
 /** Does raw's prevBlock field equal the hash words w[off..off+8)? */
 function prevIs(raw: Uint8Array, w: ArrayLike<number>, off: number): boolean {
   for (let i = 0; i < 8; i++) if (rdU32(raw, 4 + 4 * i) !== w[off + i] >>> 0) return false;
@@ -226,7 +225,7 @@ export class HeaderChain implements AncestorView, HashSource {
   private readonly checkpointWords = new Map<number, Uint32Array>();
   private readonly lastCheckpointHeight: number;
   private readonly genesisW = new Uint32Array(8);
-  private readonly recent = new Map<string, number>();
+  private readonly recent = new Map<number, number>();
   /** With `indexOldHashes`: heights below `oldIndexedTo` that left memory, by hash. */
   private readonly oldIndex: OldHashIndex | undefined;
   private oldIndexedTo = 0;
@@ -457,11 +456,8 @@ export class HeaderChain implements AncestorView, HashSource {
     const h = this.index.find(w, off);
     if (h >= 0) return h;
     if (sameWords(this.genesisW, w, off)) return 0;
-    const r = this.recent.get(wordsKey(w, off));
-    if (r !== undefined) {
-      if (r < this.n && this.hashIs(r, w, off)) return r;
-      this.recent.delete(wordsKey(w, off));
-    }
+    const r = this.recent.get(w[off] >>> 0);
+    if (r !== undefined && r < this.n && this.hashIs(r, w, off)) return r;
     if (!this.oldIndex) return -1;
     this.extendOldIndex();
     return this.oldIndex.candidates(w[off], (h) => h < this.n && this.hashIs(h, w, off));
@@ -488,10 +484,10 @@ export class HeaderChain implements AncestorView, HashSource {
     if (height >= this.memoryWindowStart || height === 0) return;
     const w = this.prevScratch;
     for (let i = 0; i < 8; i++) w[i] = this.hashWord(height, i);
-    const key = wordsKey(w);
+    const key = w[0] >>> 0;
     this.recent.delete(key);
     this.recent.set(key, height);
-    if (this.recent.size > RECENT_HASHES) this.recent.delete(this.recent.keys().next().value as string);
+    if (this.recent.size > RECENT_HASHES) this.recent.delete(this.recent.keys().next().value as number);
   }
 
   /**

@@ -7,9 +7,13 @@ import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands/index.js';
 import { reportFatal } from './exit.js';
 import { BARE_TRACE_FLAG } from './common-options.js';
+import { capYoungGeneration } from '../util/young-generation.js';
 
 /** package.json's version, set by scripts/bundle.js; yargs finds it itself when unbundled. */
 declare const __SPV_VERSION__: string | undefined;
+
+// Memory that does not grow with the chain (issue #10): see util/young-generation.ts.
+capYoungGeneration();
 
 // `spv decode … | head`: a closed stdout ends the program quietly, as other Unix tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

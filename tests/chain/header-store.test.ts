@@ -12,7 +12,8 @@ import { ChainBuilder, generateChain, splitHeaders } from '../../src/chain/gener
 import { HeaderStore, StoredHeaders, DIGEST_SEGMENT } from '../../src/chain/header-store.js';
 import { defaultDatadir, DIGESTS_FILE, HEADERS_FILE, LOCK_FILE } from '../../src/chain/datadir.js';
 import { StoreError } from '../../src/chain/errors.js';
-import { hashToDisplay } from '../../src/util/bytes.js';
+import { fromHex, hashToDisplay } from '../../src/util/bytes.js';
+import { blockHash } from '../../src/chain/header.js';
 import { MemoryLog } from '../../src/util/log.js';
 import { ROOT } from '../helpers/cli.js';
 import { FAR_FUTURE } from './helpers.js';
@@ -340,6 +341,34 @@ describe('other networks and read-only access', () => {
     ro.close();
     store.close();
     expect(() => StoredHeaders.open(path.join(dir, 'nope'))).toThrow(expect.objectContaining({ code: 'bad_datadir' }));
+  });
+
+  test('StoredHeaders.heightOf scans headers.dat in 16,384-header reads: hits at every read boundary, in a partial last read, and misses', () => {
+    // `spv headers get <hash>` below the memory window: the hash of height h is the prevBlock
+    // field of header h + 1, found by a sequential scan (three reads for 40,001 headers).
+    const n = 40_000;
+    const bytes = generateChain(REG, n, { seed: 'heightOf-scan' });
+    const dir = tmpDatadir();
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, HEADERS_FILE), Buffer.concat([fromHex(REG.genesis.headerHex), bytes]));
+    const rawAt = (h: number): Uint8Array => (h === 0 ? fromHex(REG.genesis.headerHex) : bytes.subarray((h - 1) * 80, h * 80));
+    const ro = StoredHeaders.open(dir);
+    try {
+      expect(ro.height).toBe(n);
+      // 16,383 / 16,384: the last hash in the first read and the first in the second; 32,767 /
+      // 32,768 the same for the second and third; 39,999: the partial last read; 40,000: the tip.
+      for (const h of [0, 1, 9_999, 16_382, 16_383, 16_384, 16_385, 32_767, 32_768, 39_998, 39_999, 40_000]) {
+        expect({ h, found: ro.heightOf(blockHash(rawAt(h))) }).toEqual({ h, found: h });
+      }
+      // Not stored: a hash that shares its first byte with a stored one, a made-up one, a bad length.
+      const near = Uint8Array.from(blockHash(rawAt(20_000)));
+      near[31] ^= 1;
+      expect(ro.heightOf(near)).toBe(-1);
+      expect(ro.heightOf(new Uint8Array(32).fill(7))).toBe(-1);
+      expect(ro.heightOf(new Uint8Array(31))).toBe(-1);
+    } finally {
+      ro.close();
+    }
   });
 
   test('loadReadOnly: the stored chain without the lock and without writing', () => {
