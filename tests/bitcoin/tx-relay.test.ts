@@ -142,17 +142,20 @@ test('getdata for a tx we never announced is answered notfound, nothing sent', a
   expect(b.reports[0]!.requested).toEqual([]);
 });
 
+/** A witness peer on loopback that answers our messages with `onMessage` (a script). */
+async function scriptedPeer(onMessage: NonNullable<PeerService['onMessage']>): Promise<{ port: number }> {
+  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
+  node.protocol.use({ onMessage });
+  cleanup.push(() => node.manager.close());
+  return node.manager.listen({ host: '127.0.0.1', port: 0 });
+}
+
 test('a BIP61 reject (bcoin, old Core) for the transaction is shown with its reason', async () => {
   const tx = segwitTx();
-  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
-  node.protocol.use({
-    onMessage: (peer, msg) => {
-      if (msg.command === 'inv') peer.send({ command: 'getdata', items: [{ type: InvType.WTX, hash: tx.wtxid }] });
-      if (msg.command === 'tx') peer.send({ command: 'reject', message: 'tx', code: 0x10, reason: 'bad-txns-inputs-missingorspent', data: tx.txid });
-    },
+  const bound = await scriptedPeer((peer, msg) => {
+    if (msg.command === 'inv') peer.send({ command: 'getdata', items: [{ type: InvType.WTX, hash: tx.wtxid }] });
+    if (msg.command === 'tx') peer.send({ command: 'reject', message: 'tx', code: 0x10, reason: 'bad-txns-inputs-missingorspent', data: tx.txid });
   });
-  cleanup.push(() => node.manager.close());
-  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
   const { b } = await broadcaster(tx, bound.port);
   await once(b, 'refused');
   expect(b.reports[0]!.refused).toBe('reject: bad-txns-inputs-missingorspent (code 0x10)');
@@ -161,17 +164,12 @@ test('a BIP61 reject (bcoin, old Core) for the transaction is shown with its rea
 test('a peer answering our inv with notfound (it will not take the transaction) is shown with the reason', async () => {
   const tx = segwitTx();
   const other = segwitTx();
-  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
-  node.protocol.use({
-    onMessage: (peer, msg) => {
-      if (msg.command !== 'inv') return;
-      // In one notfound: some other transaction (not ours: no refusal by itself), then ours.
-      peer.send({ command: 'notfound', items: [{ type: InvType.WTX, hash: other.wtxid }, ...msg.items] });
-      peer.send({ command: 'feefilter', feeRate: 1000n }); // a marker: handled after the notfound
-    },
+  const bound = await scriptedPeer((peer, msg) => {
+    if (msg.command !== 'inv') return;
+    // In one notfound: some other transaction (not ours: no refusal by itself), then ours.
+    peer.send({ command: 'notfound', items: [{ type: InvType.WTX, hash: other.wtxid }, ...msg.items] });
+    peer.send({ command: 'feefilter', feeRate: 1000n }); // a marker: handled after the notfound
   });
-  cleanup.push(() => node.manager.close());
-  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
   const { b, node: ours } = await broadcaster(tx, bound.port);
   const inbox = new Inbox();
   ours.protocol.use(inbox);
@@ -184,16 +182,11 @@ test('a peer answering our inv with notfound (it will not take the transaction) 
 test('a notfound for another transaction only is no refusal', async () => {
   const tx = segwitTx();
   const other = segwitTx();
-  const node = createBitcoinNode({ params: regtest, services: NODE_WITNESS });
-  node.protocol.use({
-    onMessage: (peer, msg) => {
-      if (msg.command !== 'inv') return;
-      peer.send({ command: 'notfound', items: [{ type: InvType.WTX, hash: other.wtxid }, { type: InvType.TX, hash: other.txid }] });
-      peer.send({ command: 'getdata', items: msg.items });
-    },
+  const bound = await scriptedPeer((peer, msg) => {
+    if (msg.command !== 'inv') return;
+    peer.send({ command: 'notfound', items: [{ type: InvType.WTX, hash: other.wtxid }, { type: InvType.TX, hash: other.txid }] });
+    peer.send({ command: 'getdata', items: msg.items });
   });
-  cleanup.push(() => node.manager.close());
-  const bound = await node.manager.listen({ host: '127.0.0.1', port: 0 });
   const { b } = await broadcaster(tx, bound.port);
   await once(b, 'done'); // messages are processed in order: the notfound came before the getdata
   expect(b.reports[0]!.refused).toBeUndefined();

@@ -169,21 +169,14 @@ describe('the relay flag in our version (BIP37), as the peer sees it, per watch 
     return { c, w, at };
   }
 
-  test('following (the default): relay = 1', async () => {
-    const { c, w, at } = await watching({});
+  test.each([
+    ['following (the default): relay = 1', {}, true],
+    ['follow: false (spv watch --no-follow): relay = 0', { follow: false }, false],
+  ] as const)('%s', async (_name, opts, relay) => {
+    const { c, w, at } = await watching(opts);
     try {
-      expect(w.relay).toBe(true);
-      expect(seen[at]!.relay).toBe(true);
-    } finally {
-      await c.stop();
-    }
-  });
-
-  test('follow: false (spv watch --no-follow): relay = 0', async () => {
-    const { c, w, at } = await watching({ follow: false });
-    try {
-      expect(w.relay).toBe(false);
-      expect(seen[at]!.relay).toBe(false);
+      expect(w.relay).toBe(relay);
+      expect(seen[at]!.relay).toBe(relay);
     } finally {
       await c.stop();
     }
