@@ -586,7 +586,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
 
   /**
    * While `pending()` is true (user-named peers still connecting: their chain may have more
-   * work than what the connected ones told us), `synced` waits; call recheckSynced() when it
+   * work than what the connected ones told us), `synced` waits; call checkSynced() when it
    * changes. Without it, synced means "every connected peer has told us all it has".
    */
   waitForPeers(pending: () => boolean): void {
@@ -594,11 +594,7 @@ export class HeaderSync extends EventEmitter<HeaderSyncEvents> implements PeerSe
   }
 
   /** Announces `synced` if every peer has caught up and none is pending any more. */
-  recheckSynced(): void {
-    this.checkSynced();
-  }
-
-  private checkSynced(): void {
+  checkSynced(): void {
     if (!this.initialDone) return;
     if (this.peersPending()) return;
     for (const s of this.peers.values()) if (s.inFlight || !s.caughtUp) return;

@@ -201,7 +201,7 @@ export class SpvClient extends EventEmitter<SpvClientEvents> {
       if (sync) {
         sync.waitForPeers(() => session.connector.manualDialsPending > 0);
         // (After the protocol's services saw the new peer: 'ready' comes before their onReady.)
-        session.connector.on('dialed', () => queueMicrotask(() => sync.recheckSynced()));
+        session.connector.on('dialed', () => queueMicrotask(() => sync.checkSynced()));
       }
     } catch (err) {
       await this.stop();
